@@ -1,0 +1,97 @@
+// Typed configuration, read from environment variables once per instance and
+// validated at start: a bad value fails fast with a ConfigError that names the
+// variable (functions-framework's OptionsError does the same for its flags).
+import { DATASET, TOPICS } from './names.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+interface IntSpec {
+  env: string;
+  default: number;
+  min: number;
+  max: number;
+  doc: string;
+}
+
+/** Every numeric setting with its safe default; the README's configuration table lists these. */
+export const INT_SETTINGS = {
+  maxMessageBytes: { env: 'MAX_MESSAGE_BYTES', default: 256 * 1024, min: 1024, max: 10 * 1024 * 1024, doc: 'largest device message accepted (bytes)' },
+  maxBatchEvents: { env: 'MAX_BATCH_EVENTS', default: 500, min: 1, max: 10000, doc: 'most events in one batch message' },
+  maxMetrics: { env: 'MAX_METRICS', default: 64, min: 1, max: 1000, doc: 'most readings (metrics) in one event' },
+  maxStateKeys: { env: 'MAX_STATE_KEYS', default: 64, min: 1, max: 1000, doc: 'most state keys in one event' },
+  maxKeyLength: { env: 'MAX_KEY_LENGTH', default: 64, min: 1, max: 1500, doc: 'longest metric or state key (characters)' },
+  maxStringLength: { env: 'MAX_STRING_LENGTH', default: 1024, min: 1, max: 1_000_000, doc: 'longest string state value (characters)' },
+  maxDepth: { env: 'MAX_JSON_DEPTH', default: 8, min: 2, max: 64, doc: 'deepest JSON nesting accepted' },
+  maxFutureSkewSeconds: { env: 'MAX_FUTURE_SKEW_SECONDS', default: 300, min: 0, max: 86400 * 365, doc: 'how far event time may be ahead of receive time' },
+  maxEventAgeSeconds: { env: 'MAX_EVENT_AGE_SECONDS', default: 7 * 86400, min: 60, max: 86400 * 3650, doc: 'how far event time may be behind receive time' },
+  deviceCacheTtlMs: { env: 'DEVICE_CACHE_TTL_MS', default: 60_000, min: 0, max: 3_600_000, doc: 'device registry cache lifetime in enrich' },
+  deviceCacheMax: { env: 'DEVICE_CACHE_MAX', default: 10_000, min: 1, max: 1_000_000, doc: 'device registry cache entries per instance' },
+  replayWindow: { env: 'SEQ_REPLAY_WINDOW', default: 10_000, min: 0, max: 1_000_000_000, doc: 'signed devices: a seq this far below the newest seen is a replay' },
+  bqBatchMaxRows: { env: 'BQ_BATCH_MAX_ROWS', default: 500, min: 1, max: 10000, doc: 'rows per BigQuery insert request (group commit size)' },
+  bqBatchMaxWaitMs: { env: 'BQ_BATCH_MAX_WAIT_MS', default: 100, min: 0, max: 10000, doc: 'longest a row waits for its group commit' },
+  firestoreCoalesceMs: { env: 'FIRESTORE_COALESCE_MS', default: 1000, min: 0, max: 60000, doc: 'window in which writes to one device are merged' },
+  deadLetterPayloadMaxBytes: { env: 'DEADLETTER_PAYLOAD_MAX_BYTES', default: 256 * 1024, min: 1024, max: 5 * 1024 * 1024, doc: 'raw bytes kept per dead letter (longer ones are truncated, with size and sha256)' },
+} as const satisfies Record<string, IntSpec>;
+
+export type IntSettings = { -readonly [K in keyof typeof INT_SETTINGS]: number };
+
+export interface Config extends IntSettings {
+  projectId: string;
+  dataset: string;
+  topicValid: string;
+  topicEnriched: string;
+  topicDeadLetter: string;
+  /** Accepted schemaVersion attribute values (absent attribute means the newest). */
+  schemaVersions: readonly string[];
+}
+
+function parseInt10(variable: string, raw: string, spec: IntSpec): number {
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(variable, `expected an integer, got ${JSON.stringify(raw)}`);
+  const n = Number(raw.trim());
+  if (n < spec.min || n > spec.max) throw new ConfigError(variable, `must be between ${spec.min} and ${spec.max}, got ${n}`);
+  return n;
+}
+
+function name(env: Env, variable: string, fallback: string): string {
+  const v = env[variable]?.trim() || fallback;
+  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(v)) throw new ConfigError(variable, `not a valid resource name: ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const projectId = env.GOOGLE_CLOUD_PROJECT?.trim() || env.GCLOUD_PROJECT?.trim() || env.GCP_PROJECT?.trim();
+  if (!projectId) throw new ConfigError('GOOGLE_CLOUD_PROJECT', 'not set (the Google Cloud project id, e.g. demo-iot locally)');
+  if (!/^[a-z][a-z0-9-]{4,61}[a-z0-9]$/.test(projectId)) throw new ConfigError('GOOGLE_CLOUD_PROJECT', `not a valid project id: ${JSON.stringify(projectId)}`);
+
+  const ints = {} as IntSettings;
+  for (const [key, spec] of Object.entries(INT_SETTINGS) as [keyof IntSettings, IntSpec][]) {
+    const raw = env[spec.env];
+    ints[key] = raw === undefined || raw === '' ? spec.default : parseInt10(spec.env, raw, spec);
+  }
+  return {
+    projectId,
+    dataset: name(env, 'BQ_DATASET', DATASET),
+    topicValid: name(env, 'TOPIC_VALID', TOPICS.valid),
+    topicEnriched: name(env, 'TOPIC_ENRICHED', TOPICS.enriched),
+    topicDeadLetter: name(env, 'TOPIC_DEADLETTER', TOPICS.deadLetter),
+    schemaVersions: ['1'],
+    ...ints,
+  };
+}
+
+let cached: Config | undefined;
+/** The instance's config, parsed on first use and then kept. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

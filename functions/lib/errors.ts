@@ -1,0 +1,59 @@
+// The one place that decides what is retried. A PermanentError can never
+// succeed on redelivery (bad bytes, schema, unknown device...): it goes to the
+// dead-letter topic and the message is acked. Anything else is transient and
+// is thrown so Pub/Sub redelivers with backoff.
+
+/** Named reasons, stored in telemetry.deadletter.reason. Stable: analysts filter on them. */
+export const REASONS = [
+  'not-utf8',
+  'not-json',
+  'not-object',
+  'schema-violation',
+  'oversize',
+  'too-deep',
+  'too-many-events',
+  'too-many-metrics',
+  'empty-batch',
+  'invalid-device-id',
+  'invalid-timestamp',
+  'clock-skew-future',
+  'clock-skew-past',
+  'non-finite-number',
+  'forbidden-key',
+  'bad-attributes',
+  'unsupported-schema-version',
+  'batch-device-mismatch',
+  'unknown-device',
+  'disabled-device',
+  'missing-signature',
+  'bad-signature',
+  'replayed-seq',
+  'publisher-mismatch',
+  'malformed-envelope',
+  'max-delivery-attempts',
+] as const;
+
+export type Reason = (typeof REASONS)[number];
+
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError';
+  constructor(
+    readonly reason: Reason,
+    /** Short, safe detail (a schema path, a limit): never the user's data. */
+    readonly detail: string = '',
+  ) {
+    super(detail ? `${reason}: ${detail}` : reason);
+  }
+}
+
+export function isPermanent(err: unknown): err is PermanentError {
+  return err instanceof PermanentError;
+}
+
+/** Thrown by adapters for failures that should be retried (sink down, 429/5xx, timeouts). */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

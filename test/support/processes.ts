@@ -1,0 +1,1 @@
+export { stopAllStarted } from '../../tools/lib/process-group.js';
