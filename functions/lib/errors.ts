@@ -31,6 +31,11 @@ export const REASONS = [
   'publisher-mismatch',
   'malformed-envelope',
   'max-delivery-attempts',
+  'bigquery-row-invalid',
+  'too-many-state-keys',
+  'key-too-long',
+  'string-too-long',
+  'malformed-device-record',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];
@@ -43,6 +48,17 @@ export class PermanentError extends Error {
     readonly detail: string = '',
   ) {
     super(detail ? `${reason}: ${detail}` : reason);
+  }
+
+  /** Ids known where the error was raised, for the dead letter and its log line. */
+  deviceId?: string;
+  eventId?: string;
+
+  /** Attaches the ids known so far (chainable: `throw new PermanentError(...).withIds({deviceId})`). */
+  withIds(ids: { deviceId?: string | null; eventId?: string | null }): this {
+    if (ids.deviceId) this.deviceId = ids.deviceId;
+    if (ids.eventId) this.eventId = ids.eventId;
+    return this;
   }
 }
 

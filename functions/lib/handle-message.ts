@@ -1,0 +1,115 @@
+// The ONE place that decides retry vs dead letter, shared by all five
+// functions: a PermanentError is published to events-deadletter (stage,
+// reason, raw bytes) and the message is acked; anything else is logged (ids
+// only) and rethrown, so the framework answers 500 and Pub/Sub redelivers.
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { buildDeadLetter } from './dead-letter.js';
+import { config } from './config.js';
+import { isPermanent, PermanentError } from './errors.js';
+import type { DeadLetterEnvelope } from './events.js';
+import { logger } from './logger.js';
+import { fromCloudEvent, type PubSubMessage } from './pubsub-message.js';
+import { publishJson, publisher } from './pubsub-clients.js';
+import { canonicalNow } from './canonical-time.js';
+
+export type Stage = DeadLetterEnvelope['stage'];
+
+/** Ids learned while processing; `process` may fill them in so a later failure names them. */
+export interface MessageContext {
+  deviceId?: string;
+  eventId?: string;
+}
+
+export interface HandleDeps {
+  publishDeadLetter(envelope: DeadLetterEnvelope): Promise<void>;
+  payloadMaxBytes: number;
+  now(): Date;
+}
+
+function defaultDeps(): HandleDeps {
+  const cfg = config();
+  return {
+    payloadMaxBytes: cfg.deadLetterPayloadMaxBytes,
+    now: () => new Date(),
+    publishDeadLetter: async (env) => {
+      const attributes: Record<string, string> = { stage: env.stage, reason: env.reason };
+      if (env.deviceId) attributes.deviceId = env.deviceId;
+      if (env.eventId) attributes.eventId = env.eventId;
+      await publishJson(publisher(cfg.topicDeadLetter), env, { attributes });
+    },
+  };
+}
+
+let instanceDeps: HandleDeps | undefined;
+
+/**
+ * Decodes the Pub/Sub CloudEvent, runs `process`, and applies the retry rule.
+ * Resolves normally (ack) on success and on a dead-lettered permanent error.
+ */
+export async function handlePubSubEvent(
+  stage: Stage,
+  event: CloudEvent<unknown>,
+  process: (msg: PubSubMessage, ctx: MessageContext) => Promise<void>,
+  deps?: HandleDeps,
+): Promise<void> {
+  const ctx: MessageContext = {};
+  let msg: PubSubMessage;
+  try {
+    msg = fromCloudEvent(event);
+  } catch (err) {
+    if (!isPermanent(err)) throw err;
+    // The platform's envelope itself is broken: keep what we got as the payload.
+    msg = { data: Buffer.from(safeStringify(event.data), 'utf8'), attributes: {}, messageId: String(event.id ?? ''), publishTime: '' };
+    await deadLetter(stage, err, msg, ctx, deps);
+    return;
+  }
+  try {
+    await process(msg, ctx);
+  } catch (err) {
+    if (isPermanent(err)) {
+      await deadLetter(stage, err, msg, ctx, deps);
+      return;
+    }
+    logger.error('processing failed, will be retried', {
+      stage,
+      messageId: msg.messageId,
+      ...(ctx.deviceId ? { deviceId: ctx.deviceId } : {}),
+      ...(ctx.eventId ? { eventId: ctx.eventId } : {}),
+      error: err instanceof Error ? err.name : 'unknown',
+      // Error messages are ours (names, limits), never payloads.
+      detail: err instanceof Error ? err.message.slice(0, 300) : '',
+    });
+    throw err;
+  }
+}
+
+async function deadLetter(stage: Stage, err: PermanentError, msg: PubSubMessage, ctx: MessageContext, deps: HandleDeps | undefined): Promise<void> {
+  const d = deps ?? (instanceDeps ??= defaultDeps());
+  const deviceId = err.deviceId ?? ctx.deviceId ?? null;
+  const eventId = err.eventId ?? ctx.eventId ?? null;
+  const fields = {
+    stage,
+    reason: err.reason,
+    messageId: msg.messageId,
+    ...(deviceId ? { deviceId } : {}),
+    ...(eventId ? { eventId } : {}),
+  };
+  if (stage === 'sinkDeadletter') {
+    // Publishing a dead letter's failure back to events-deadletter would loop
+    // through this very function: log it loudly and ack instead.
+    logger.error('dead letter could not be stored, dropped', fields);
+    return;
+  }
+  const envelope = buildDeadLetter(stage, err, msg, { receivedAt: canonicalNow(d.now()), payloadMaxBytes: d.payloadMaxBytes, deviceId, eventId });
+  // A failed publish throws (transient): the original message is retried.
+  await d.publishDeadLetter(envelope);
+  logger.info('dead-lettered', fields);
+}
+
+function safeStringify(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return '';
+  }
+}
