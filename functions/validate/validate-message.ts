@@ -1,0 +1,204 @@
+// validate's pure core: raw device message -> normalized events, or a
+// PermanentError with a named reason. No I/O except the injected key lookup.
+//
+// Checks run cheapest and most fundamental first, and every one runs before
+// anything is trusted: size (before decoding), schemaVersion, strict UTF-8,
+// nesting depth (on the text, so a 10,000-level nest cannot blow the stack),
+// JSON, forbidden keys and non-finite numbers (on the parsed value,
+// iteratively), top-level object, schema, publisher, signature, limits,
+// timestamps and clock skew, replay.
+//
+// Batches are all-or-nothing: one bad event dead-letters the whole message,
+// with the failing event's index in the detail. A partly accepted batch could
+// not be replayed cleanly from the dead-letter table (replaying it would
+// duplicate the accepted part under seq-less hash ids only by luck), while a
+// whole one can be fixed and replayed as is. Duplicate events inside one batch
+// (same seq, or same content without seq) are kept once: the first wins.
+import type { Config } from '../lib/config.js';
+import { PermanentError } from '../lib/errors.js';
+import type { StateValue, ValidEvent } from '../lib/events.js';
+import type { PubSubMessage } from '../lib/pubsub-message.js';
+import { canonicalOr, parseRfc3339 } from '../lib/canonical-time.js';
+import type { BatchEventV1, BatchMessageV1, SingleMessageV1 } from '../../schemas/device-message.v1.js';
+import { eventIdFor } from './event-id.js';
+import { checkParsedJson, jsonDepthExceeds, safePath } from './json-guards.js';
+import type { ReplayGuard } from './replay-guard.js';
+import { validatorsFor, type ErrorObject } from './schema-validators.js';
+import { verifySignature, type DeviceKeyEntry } from './signature.js';
+
+export type ValidateConfig = Pick<
+  Config,
+  | 'maxMessageBytes'
+  | 'maxBatchEvents'
+  | 'maxMetrics'
+  | 'maxStateKeys'
+  | 'maxKeyLength'
+  | 'maxStringLength'
+  | 'maxDepth'
+  | 'maxFutureSkewSeconds'
+  | 'maxEventAgeSeconds'
+  | 'schemaVersions'
+>;
+
+export interface ValidateDeps {
+  config: ValidateConfig;
+  /** Fallback receive time when the message's publishTime is unusable. */
+  now(): Date;
+  /** The device's signing keys (null: the device does not sign). Absent: no signature checks at all. */
+  lookupDeviceKey?(deviceId: string): Promise<DeviceKeyEntry | null>;
+  /** Per-instance newest-seq memory for signed devices. */
+  replayGuard?: ReplayGuard;
+}
+
+export interface ValidateResult {
+  events: ValidEvent[];
+  /** True when the message carried a valid signature. */
+  signed: boolean;
+}
+
+export const DEFAULT_SCHEMA_VERSION = '1';
+
+// fatal: invalid UTF-8 throws instead of turning into U+FFFD.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+type EventBody = SingleMessageV1 | BatchEventV1;
+
+export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): Promise<ValidateResult> {
+  const cfg = deps.config;
+  if (msg.data.length > cfg.maxMessageBytes) throw new PermanentError('oversize', `${msg.data.length} bytes > ${cfg.maxMessageBytes}`);
+
+  const schemaVersion = msg.attributes.schemaVersion ?? DEFAULT_SCHEMA_VERSION;
+  const validators = cfg.schemaVersions.includes(schemaVersion) ? validatorsFor(schemaVersion) : undefined;
+  if (!validators) {
+    const shown = /^[A-Za-z0-9._-]{1,16}$/.test(schemaVersion) ? schemaVersion : '(not shown)';
+    throw new PermanentError('unsupported-schema-version', `schemaVersion ${shown}; supported: ${cfg.schemaVersions.join(', ')}`);
+  }
+
+  let text: string;
+  try {
+    text = utf8.decode(msg.data);
+  } catch {
+    throw new PermanentError('not-utf8', 'body is not valid UTF-8');
+  }
+  if (jsonDepthExceeds(text, cfg.maxDepth)) throw new PermanentError('too-deep', `nesting deeper than ${cfg.maxDepth}`);
+  let parsed: unknown;
+  try {
+    // JSON.parse defines "__proto__" as a plain own property (no prototype
+    // change); checkParsedJson then rejects it before anything copies it.
+    parsed = JSON.parse(text);
+  } catch {
+    throw new PermanentError('not-json', 'body is not JSON');
+  }
+  checkParsedJson(parsed);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new PermanentError('not-object', `top level is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`);
+  }
+
+  const isBatch = Object.hasOwn(parsed, 'events');
+  let deviceId: string;
+  let bodies: readonly EventBody[];
+  if (isBatch) {
+    if (!validators.batch(parsed)) throw schemaError(validators.batch.errors?.[0]);
+    const batch: BatchMessageV1 = parsed;
+    deviceId = batch.deviceId;
+    bodies = batch.events;
+  } else {
+    if (!validators.single(parsed)) throw schemaError(validators.single.errors?.[0]);
+    const single: SingleMessageV1 = parsed;
+    deviceId = single.deviceId;
+    bodies = [single];
+  }
+  const ids = { deviceId };
+
+  // A gateway that authenticated the publisher stamps the deviceId attribute.
+  const attrDevice = msg.attributes.deviceId;
+  if (attrDevice !== undefined && attrDevice !== deviceId) throw new PermanentError('publisher-mismatch', 'deviceId attribute differs from the body').withIds(ids);
+
+  let signed = false;
+  if (deps.lookupDeviceKey) {
+    const entry = await deps.lookupDeviceKey(deviceId);
+    if (entry?.requireSignature) {
+      try {
+        verifySignature(msg.data, msg.attributes.signature, entry, deps.now());
+      } catch (err) {
+        throw err instanceof PermanentError ? err.withIds(ids) : err;
+      }
+      signed = true;
+    }
+  }
+
+  if (bodies.length > cfg.maxBatchEvents) throw new PermanentError('too-many-events', `${bodies.length} events > ${cfg.maxBatchEvents}`).withIds(ids);
+
+  const received = canonicalOr(msg.publishTime, deps.now());
+  const events: ValidEvent[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < bodies.length; i++) {
+    const body = bodies[i] as EventBody;
+    try {
+      const { ev, epochMs } = normalizeEvent(body, deviceId, schemaVersion, received.canonical, cfg);
+      const skewMs = epochMs - received.epochMs;
+      if (skewMs > cfg.maxFutureSkewSeconds * 1000) throw new PermanentError('clock-skew-future', `${Math.round(skewMs / 1000)} s ahead of publish time > ${cfg.maxFutureSkewSeconds}`);
+      if (-skewMs > cfg.maxEventAgeSeconds * 1000) throw new PermanentError('clock-skew-past', `${Math.round(-skewMs / 1000)} s older than publish time > ${cfg.maxEventAgeSeconds}`);
+      if (seen.has(ev.eventId)) continue;
+      seen.add(ev.eventId);
+      events.push(ev);
+    } catch (err) {
+      if (err instanceof PermanentError) {
+        const where = isBatch ? `event ${i}: ` : '';
+        throw new PermanentError(err.reason, `${where}${err.detail}`).withIds(ids);
+      }
+      throw err;
+    }
+  }
+
+  if (signed && deps.replayGuard) {
+    const seqs = events.map((e) => e.seq);
+    deps.replayGuard.check(deviceId, seqs);
+    deps.replayGuard.record(deviceId, seqs);
+  }
+  return { events, signed };
+}
+
+function normalizeEvent(body: EventBody, deviceId: string, schemaVersion: string, receivedAt: string, cfg: ValidateConfig): { ev: ValidEvent; epochMs: number } {
+  if (body.deviceId !== undefined && body.deviceId !== deviceId) throw new PermanentError('batch-device-mismatch', 'event deviceId differs from the batch deviceId');
+
+  const readings: Record<string, number> = {};
+  const readingKeys = Object.keys(body.readings ?? {});
+  if (readingKeys.length > cfg.maxMetrics) throw new PermanentError('too-many-metrics', `${readingKeys.length} readings > ${cfg.maxMetrics}`);
+  for (const k of readingKeys) {
+    if (k.length > cfg.maxKeyLength) throw new PermanentError('key-too-long', `a readings key is longer than ${cfg.maxKeyLength}`);
+    readings[k] = (body.readings as Record<string, number>)[k] as number;
+  }
+
+  const state: Record<string, StateValue> = {};
+  const stateKeys = Object.keys(body.state ?? {});
+  if (stateKeys.length > cfg.maxStateKeys) throw new PermanentError('too-many-state-keys', `${stateKeys.length} state keys > ${cfg.maxStateKeys}`);
+  for (const k of stateKeys) {
+    if (k.length > cfg.maxKeyLength) throw new PermanentError('key-too-long', `a state key is longer than ${cfg.maxKeyLength}`);
+    const v = (body.state as Record<string, StateValue>)[k] as StateValue;
+    if (typeof v === 'string' && v.length > cfg.maxStringLength) throw new PermanentError('string-too-long', `/state/${k} longer than ${cfg.maxStringLength}`);
+    state[k] = v;
+  }
+
+  const t = parseRfc3339(body.ts);
+  if (!t) throw new PermanentError('invalid-timestamp', 'ts is not an RFC 3339 date-time with a time zone in years 1..9999');
+
+  const seq = body.seq ?? null;
+  const eventId = eventIdFor(seq, { deviceId, eventTime: t.canonical, readings, state });
+  return { ev: { eventId, deviceId, seq, eventTime: t.canonical, readings, state, schemaVersion, receivedAt }, epochMs: t.epochMs };
+}
+
+/** Maps the first ajv error to a reason; the detail names the path and keyword, never the value. */
+export function schemaError(e: ErrorObject | undefined): PermanentError {
+  if (!e) return new PermanentError('schema-violation', 'unknown');
+  const path = safePath(e.instancePath);
+  const kw = e.keyword;
+  const detail = `${path} ${kw}${kw === 'required' ? ` ${String((e.params as { missingProperty?: unknown }).missingProperty)}` : ''}${kw === 'type' ? ` ${String((e.params as { type?: unknown }).type)}` : ''}`;
+  if (/^(\/events\/\d+)?\/deviceId$/.test(path)) return new PermanentError('invalid-device-id', detail);
+  if (/\/ts$/.test(path) && kw === 'format') return new PermanentError('invalid-timestamp', detail);
+  if (path === '/events' && kw === 'minItems') return new PermanentError('empty-batch', detail);
+  if (path === '/events' && kw === 'maxItems') return new PermanentError('too-many-events', detail);
+  if (/\/readings$/.test(path) && kw === 'maxProperties') return new PermanentError('too-many-metrics', detail);
+  if (/\/state$/.test(path) && kw === 'maxProperties') return new PermanentError('too-many-state-keys', detail);
+  return new PermanentError('schema-violation', detail);
+}
