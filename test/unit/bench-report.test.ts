@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { READINGS } from '../../schemas/bigquery-tables.js';
+import { bigQueryRowBytes, billedInsertBytes, billedOnePerRequest, estimateCost, pubsubMessageBytes, type OperationCounts } from '../../bench/cost.js';
+import { BYTES, PRICES, costOf, type BillingRules, type PriceTable } from '../../bench/prices.js';
+import { allPassed, formatMarkdownTable, formatNumber, formatTable, ratioOf, resultsFileName, toRow } from '../../bench/report.js';
+import { interleave, median } from '../../bench/stats.js';
+import { buildTraffic } from '../../bench/messages.js';
+import { parseCounterLine, vmHwmKiB, cpuTicks } from '../../bench/proc-stats.js';
+
+describe('bench report: ratios and pass', () => {
+  it('ratio is ours/baseline when higher is better and baseline/ours when lower is better', () => {
+    assert.equal(ratioOf(80, 100, 'higher'), 0.8);
+    assert.equal(ratioOf(5, 20, 'lower'), 4);
+    assert.equal(ratioOf(5, undefined, 'higher'), undefined);
+    assert.equal(ratioOf(0, 10, 'lower'), undefined);
+    assert.equal(ratioOf(0, 0, 'lower'), 1);
+  });
+
+  it('judges a ratio target against the ratio and a value target against our value', () => {
+    const core = toRow({ group: 'core', name: 'msg/s', unit: 'msg/s', value: 700, baseline: 1000, better: 'higher', target: { on: 'ratio', op: '>=', threshold: 0.66 } });
+    assert.equal(core.ratio, 0.7);
+    assert.equal(core.pass, true);
+    assert.equal(core.target, 'ratio >= 0.66');
+    const low = toRow({ group: 'core', name: 'msg/s', unit: 'msg/s', value: 600, baseline: 1000, better: 'higher', target: { on: 'ratio', op: '>=', threshold: 0.66 } });
+    assert.equal(low.pass, false);
+    const mem = toRow({ group: 'memory', name: 'peak RSS', unit: 'MiB', value: 120, baseline: 256, baselineName: 'Cloud Run instance', better: 'lower', target: { on: 'value', op: '<=', threshold: 200 } });
+    assert.equal(mem.pass, true);
+    assert.equal(mem.target, '<= 200');
+    assert.ok(Math.abs((mem.ratio ?? 0) - 256 / 120) < 1e-12);
+    const bq = toRow({ group: 'e2e', name: 'requests per 1,000 rows', unit: '', value: 12, better: 'lower', target: { on: 'value', op: '<=', threshold: 10 } });
+    assert.equal(bq.pass, false);
+    assert.equal(bq.ratio, undefined);
+  });
+
+  it('a missing ratio fails its target rather than passing silently', () => {
+    const r = toRow({ group: 'http', name: 'req/s', unit: 'req/s', value: 10, better: 'higher', target: { on: 'ratio', op: '>=', threshold: 0.8 } });
+    assert.equal(r.pass, false);
+  });
+
+  it('allPassed ignores rows without a target', () => {
+    assert.equal(allPassed([{ group: 'a', name: 'b', unit: '', value: 1 }, { group: 'a', name: 'c', unit: '', value: 1, pass: true }]), true);
+    assert.equal(allPassed([{ group: 'a', name: 'c', unit: '', value: 1, pass: false }]), false);
+  });
+});
+
+describe('bench report: formatting', () => {
+  it('formats numbers with about three significant digits and separators', () => {
+    assert.equal(formatNumber(123456.7), '123,457');
+    assert.equal(formatNumber(12.345), '12.3');
+    assert.equal(formatNumber(1.2345), '1.23');
+    assert.equal(formatNumber(0.012345), '0.0123');
+    assert.equal(formatNumber(0), '0');
+    assert.equal(formatNumber(undefined), '');
+  });
+
+  it('lays out the table with a header, a rule and aligned columns', () => {
+    const rows = [
+      toRow({ group: 'core', name: 'validate+enrich+rows', unit: 'msg/s', value: 41000, baseline: 52000, baselineName: 'floor', better: 'higher', target: { on: 'ratio', op: '>=', threshold: 0.66 } }),
+      toRow({ group: 'e2e', name: 'BigQuery requests per 1,000 rows', unit: '', value: 3.5, baseline: 1000, baselineName: 'naive', better: 'lower', target: { on: 'value', op: '<=', threshold: 10 } }),
+    ];
+    const lines = formatTable(rows).split('\n');
+    assert.equal(lines.length, 4);
+    assert.match(lines[0] ?? '', /^section\s+measure\s+ours\s+baseline\s+ratio\s+target\s+pass$/);
+    assert.match(lines[1] ?? '', /^-+( +-+){6}$/);
+    assert.match(lines[2] ?? '', /^core\s+validate\+enrich\+rows\s+41,000 msg\/s\s+52,000 msg\/s \(floor\)\s+0\.788\s+ratio >= 0\.66\s+yes$/);
+    assert.match(lines[3] ?? '', /3\.5\s+1,000 \(naive\)\s+286\s+<= 10\s+yes$/);
+    // The "ours" column is right-aligned: both values end at the same place.
+    const end = (l: string | undefined, s: string): number => (l ?? '').indexOf(s) + s.length;
+    assert.equal(end(lines[2], '41,000 msg/s'), end(lines[3], ' 3.5'));
+  });
+
+  it('renders Markdown with escaped pipes and right-aligned number columns', () => {
+    const md = formatMarkdownTable([{ group: 'g', name: 'a|b', unit: '', value: 1 }]).split('\n');
+    assert.equal(md[0], '| section | measure | ours | baseline | ratio | target | pass |');
+    assert.equal(md[1], '| --- | --- | ---: | ---: | ---: | --- | --- |');
+    assert.equal(md[2], '| g | a\\|b | 1 |  |  |  |  |');
+  });
+
+  it('names results files by start time without colons', () => {
+    assert.equal(resultsFileName(new Date('2026-11-25T05:06:07.089Z')), '2026-11-25T05-06-07.089Z.json');
+  });
+});
+
+describe('bench stats', () => {
+  it('median of odd, even and empty lists', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.ok(Number.isNaN(median([])));
+  });
+
+  it('interleave alternates which side runs first', async () => {
+    const order: string[] = [];
+    const p = await interleave(
+      4,
+      (i) => (order.push(`a${i}`), i),
+      (i) => (order.push(`b${i}`), 10 + i),
+    );
+    assert.deepEqual(order, ['a0', 'b0', 'b1', 'a1', 'a2', 'b2', 'b3', 'a3']);
+    assert.deepEqual(p, { a: [0, 1, 2, 3], b: [10, 11, 12, 13] });
+  });
+});
+
+describe('bench cost arithmetic', () => {
+  // Round numbers, so every expected dollar amount is checked by hand.
+  const prices: PriceTable = {
+    pubsubThroughput: { ...PRICES.pubsubThroughput, usd: 40, per: 1e12 },
+    cloudRunRequests: { ...PRICES.cloudRunRequests, usd: 0.4, per: 1e6 },
+    cloudRunCpu: { ...PRICES.cloudRunCpu, usd: 0.00002, per: 1 },
+    cloudRunMemory: { ...PRICES.cloudRunMemory, usd: 0.000002, per: 1 },
+    bigqueryStreamingInsert: { ...PRICES.bigqueryStreamingInsert, usd: 0.05, per: 1e9 },
+    bigqueryActiveStorage: { ...PRICES.bigqueryActiveStorage, usd: 0.02, per: 1e9 },
+    firestoreWrites: { ...PRICES.firestoreWrites, usd: 0.18, per: 1e5 },
+    firestoreReads: { ...PRICES.firestoreReads, usd: 0.06, per: 1e5 },
+  };
+  const rules: BillingRules = { pubsubMinBytesPerRequest: 1000, pubsubMessageOverheadBytes: 0, bigqueryMinRowBytes: 1000, functionMemoryGiB: 0.5 };
+
+  it('turns counted operations into dollars per million messages', () => {
+    const counts: OperationCounts = {
+      messages: 1000,
+      pubsubPublishBytes: 4_000_000, // 4,000 bytes per message
+      pubsubDeliverBytes: 5_000_000,
+      functionInvocations: 4000,
+      functionCpuSeconds: 2, // 2 ms per message
+      bigqueryRows: 3000,
+      bigqueryInsertBytes: 3_000_000,
+      bigqueryStoredBytes: 300_000,
+      firestoreWrites: 100,
+      firestoreReads: 10,
+    };
+    const est = estimateCost(counts, prices, rules);
+    const usd = Object.fromEntries(est.lines.map((l) => [`${l.service}/${l.item}`, l.usdPerMillion]));
+    const close = (a: number | undefined, b: number): void => assert.ok(Math.abs((a ?? NaN) - b) < 1e-9, `${a} != ${b}`);
+    close(usd['Pub/Sub/publish throughput'], 0.16); // 4e9 bytes * $40/1e12
+    close(usd['Pub/Sub/push delivery throughput'], 0.2);
+    close(usd['Cloud Run functions/invocations'], 1.6); // 4e6 requests * $0.4/1e6
+    close(usd['Cloud Run functions/CPU'], 0.04); // 2,000 s * $0.00002
+    close(usd['Cloud Run functions/memory'], 0.002); // 2,000 s * 0.5 GiB * $0.000002
+    close(usd['BigQuery/streaming inserts'], 0.15); // 3e9 bytes * $0.05/1e9
+    close(usd['BigQuery/storage (1 month)'], 0.006);
+    close(usd['Firestore/document writes'], 0.18); // 1e5 writes
+    close(usd['Firestore/document reads'], 0.006);
+    close(est.usdPerMillion, 0.16 + 0.2 + 1.6 + 0.04 + 0.002 + 0.15 + 0.006 + 0.18 + 0.006);
+    assert.equal(est.lines.find((l) => l.item === 'document writes')?.perMessage, 0.1);
+  });
+
+  it('zero messages cost nothing instead of dividing by zero', () => {
+    const zero: OperationCounts = { messages: 0, pubsubPublishBytes: 5, pubsubDeliverBytes: 5, functionInvocations: 5, functionCpuSeconds: 5, bigqueryRows: 5, bigqueryInsertBytes: 5, bigqueryStoredBytes: 5, firestoreWrites: 5, firestoreReads: 5 };
+    assert.equal(estimateCost(zero, prices, rules).usdPerMillion, 0);
+  });
+
+  it('applies the per-request and per-row minimums', () => {
+    assert.equal(billedOnePerRequest([10, 999, 1000, 2500], rules), 1000 + 1000 + 1000 + 2500);
+    assert.equal(billedInsertBytes([1, 1500], rules), 1000 + 1500);
+    assert.equal(pubsubMessageBytes(100, { schemaVersion: '1', deviceId: 'dé' }, { ...rules, pubsubMessageOverheadBytes: 44 }), 100 + 44 + 13 + 1 + 8 + 3);
+  });
+
+  it('sizes a readings row by BigQuery data type rules (NULL is free)', () => {
+    const row = { event_id: 'd:1', tenant_id: 'acme', device_id: 'd', metric: 'temperature', value: 21.5, unit: null, event_time: 't', ingest_time: 't', site: null, model: 'th-200', seq: 1 };
+    // strings: 2+3, 2+4, 2+1, 2+11, 2+6; numbers/timestamps: 4 * 8; nulls: 0
+    assert.equal(bigQueryRowBytes(row, READINGS), 5 + 6 + 3 + 13 + 8 + 32);
+  });
+
+  it('uses the real price table consistently (a TiB costs its list price)', () => {
+    assert.equal(costOf(PRICES.pubsubThroughput, BYTES.TIB), PRICES.pubsubThroughput.usd);
+    for (const p of Object.values(PRICES)) {
+      assert.ok(p.usd > 0 && p.per > 0 && p.unit && p.source && p.takenOn, `incomplete price: ${p.what}`);
+    }
+  });
+});
+
+describe('bench traffic and process readings', () => {
+  it('builds the same seeded traffic every time, with singles and small batches', () => {
+    const now = new Date('2026-11-25T00:00:00Z');
+    const a = buildTraffic({ count: 200, now, seqBase: 10 });
+    const b = buildTraffic({ count: 200, now, seqBase: 10 });
+    assert.deepEqual(a.map((m) => m.data.toString()), b.map((m) => m.data.toString()));
+    const batches = a.filter((m) => m.events > 1);
+    assert.ok(batches.length > 10 && batches.length < 80, `batches: ${batches.length}`);
+    assert.ok(batches.every((m) => m.events >= 2 && m.events <= 5));
+    const first = JSON.parse(a[0]?.data.toString() ?? '{}') as { seq?: number; ts?: string };
+    assert.equal(first.seq, 10);
+    assert.ok((first.ts ?? '') < now.toISOString());
+  });
+
+  it('reads VmHWM and CPU ticks from /proc text', () => {
+    assert.equal(vmHwmKiB('Name:\tnode\nVmPeak:\t  999 kB\nVmHWM:\t  123456 kB\nVmRSS:\t 1 kB\n'), 123456);
+    assert.equal(vmHwmKiB('Name:\tnode\n'), undefined);
+    // comm may hold spaces and parentheses: fields count from the last ')'.
+    const stat = '4242 (node (x) y) S 1 2 3 4 5 6 7 8 9 10 150 25 0 0 20 0 1 0';
+    assert.equal(cpuTicks(stat), 175);
+  });
+
+  it('parses the counter lines the e2e section reads from function logs', () => {
+    const line = JSON.stringify({ severity: 'INFO', message: 'bench firestore counters', stage: 'sinkFirestore', firestoreCommits: 3, firestoreWrites: 4, firestoreReadRpcs: 5, firestoreReads: 6, firestoreRpcs: 9 });
+    assert.deepEqual(parseCounterLine(line), { firestoreCommits: 3, firestoreWrites: 4, firestoreReadRpcs: 5, firestoreReads: 6, firestoreRpcs: 9 });
+    assert.equal(parseCounterLine('{"severity":"INFO","message":"other"}'), undefined);
+    assert.equal(parseCounterLine('not json'), undefined);
+  });
+});
