@@ -1,0 +1,168 @@
+// The shared CLI conventions (tools/lib/cli.ts, tools/lib/target.ts) and each
+// command's flag handling, in-process and without any emulator: parsing,
+// --help, usage errors (exit 2), colour rules, and emulator-vs-project targets.
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import {
+  choiceOpt, colorsFor, EXIT, helpText, numberOpt, parseCli, runCommand, shareOpt, timeOpt, UsageError, CliError, type CommandSpec, type Io,
+} from '../../tools/lib/cli.js';
+import { resolveTarget } from '../../tools/lib/target.js';
+import { simulate } from '../../tools/simulate/main.js';
+
+const SPEC: CommandSpec = {
+  command: 'npm run thing --',
+  summary: 'A thing.',
+  usage: '[options] <sql>',
+  maxPositionals: 1,
+  options: {
+    rate: { type: 'string', valueName: 'msg/s', default: '10', description: 'rate' },
+    verbose: { type: 'boolean', short: 'v', description: 'more output' },
+    format: { type: 'string', description: 'output format' },
+  },
+};
+
+function fakeIo(env: NodeJS.ProcessEnv = {}): Io & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let o = '';
+  let e = '';
+  stdout.on('data', (d: Buffer) => (o += d.toString('utf8')));
+  stderr.on('data', (d: Buffer) => (e += d.toString('utf8')));
+  return { stdout, stderr, env, out: () => o, err: () => e };
+}
+
+describe('cli: argument parsing', () => {
+  it('parses flags, defaults, short options and one positional', () => {
+    const p = parseCli(SPEC, ['-v', '--format', 'json', 'SELECT 1']);
+    assert.equal(p.values.verbose, true);
+    assert.equal(p.values.format, 'json');
+    assert.equal(p.values.rate, '10');
+    assert.deepEqual(p.positionals, ['SELECT 1']);
+    assert.equal(p.help, false);
+  });
+
+  it('accepts --flag=value', () => {
+    assert.equal(parseCli(SPEC, ['--rate=25']).values.rate, '25');
+  });
+
+  it('rejects unknown flags, missing values and extra positionals with a UsageError', () => {
+    assert.throws(() => parseCli(SPEC, ['--nope']), (e: unknown) => e instanceof UsageError && /unknown option '--nope'/.test(e.message));
+    assert.throws(() => parseCli(SPEC, ['--format']), UsageError);
+    assert.throws(() => parseCli(SPEC, ['a', 'b']), /too many arguments: "b"/);
+    // A repeated flag: the last one wins, as with most CLIs.
+    assert.equal(parseCli(SPEC, ['--rate', '1', '--rate', '2']).values.rate, '2');
+  });
+
+  it('--help wins over a missing positional and renders every option with its default', () => {
+    assert.equal(parseCli(SPEC, ['--help']).help, true);
+    assert.equal(parseCli(SPEC, ['-h']).help, true);
+    const text = helpText(SPEC);
+    assert.match(text, /^A thing\.\n\nUsage: npm run thing -- \[options\] <sql>/);
+    assert.match(text, /--rate <msg\/s>\s+rate \(default: 10\)/);
+    assert.match(text, /-v, --verbose\s+more output/);
+    assert.match(text, /-h, --help/);
+    assert.match(text, /Exit codes: 0 ok, 1 failure, 2 usage error\./);
+  });
+
+  it('typed accessors name the flag in their errors', () => {
+    assert.equal(numberOpt({ n: '5' }, 'n', { min: 1, integer: true }), 5);
+    assert.equal(numberOpt({}, 'n'), undefined);
+    assert.throws(() => numberOpt({ n: 'x' }, 'n'), /--n: expected a number/);
+    assert.throws(() => numberOpt({ n: '1.5' }, 'n', { integer: true }), /--n: expected a whole number/);
+    assert.throws(() => numberOpt({ n: '0' }, 'n', { min: 1 }), /--n: must be at least 1/);
+    assert.equal(shareOpt({ s: '5%' }, 's'), 0.05);
+    assert.equal(shareOpt({ s: '0.25' }, 's'), 0.25);
+    assert.throws(() => shareOpt({ s: '1.5' }, 's'), /between 0 and 1/);
+    assert.equal(choiceOpt({ f: 'csv' }, 'f', ['table', 'csv'] as const), 'csv');
+    assert.throws(() => choiceOpt({ f: 'xml' }, 'f', ['table', 'csv'] as const), /expected one of table, csv/);
+  });
+
+  it('times: RFC 3339 or a duration ago', () => {
+    const now = new Date('2026-11-24T20:00:00Z');
+    assert.equal(timeOpt({ t: '2h' }, 't', now)?.toISOString(), '2026-11-24T18:00:00.000Z');
+    assert.equal(timeOpt({ t: '15m' }, 't', now)?.toISOString(), '2026-11-24T19:45:00.000Z');
+    assert.equal(timeOpt({ t: '2026-11-01T00:00:00Z' }, 't', now)?.toISOString(), '2026-11-01T00:00:00.000Z');
+    assert.throws(() => timeOpt({ t: 'yesterday' }, 't', now), /--t: expected an RFC 3339 time/);
+  });
+});
+
+describe('cli: exit codes', () => {
+  it('0 for success, 2 for a UsageError (with a --help pointer), 1 for a CliError or any other error', async () => {
+    const io = fakeIo();
+    assert.equal(await runCommand(SPEC, async () => EXIT.ok, io), 0);
+    assert.equal(await runCommand(SPEC, async () => { throw new UsageError('bad flag'); }, io), 2);
+    assert.match(io.err(), /error: bad flag\nRun npm run thing -- --help for usage\./);
+    assert.equal(await runCommand(SPEC, async () => { throw new CliError('stack down'); }, io), 1);
+    assert.match(io.err(), /error: stack down\n/);
+    assert.equal(await runCommand(SPEC, async () => { throw new Error('boom'); }, io), 1);
+  });
+
+  const commands: [string, (argv: string[], io: Io) => Promise<number>, RegExp][] = [
+    ['simulate', simulate, /--duplicate-share <share>/],
+  ];
+  for (const [name, run, flag] of commands) {
+    it(`${name}: --help prints usage and exits 0; a bad flag exits 2`, async () => {
+      const io = fakeIo();
+      assert.equal(await run(['--help'], io), 0);
+      assert.match(io.out(), new RegExp(`Usage: npm run ${name}`));
+      assert.match(io.out(), flag);
+      const bad = fakeIo();
+      assert.equal(await run(['--no-such-flag'], bad), 2);
+      assert.match(bad.err(), /unknown option '--no-such-flag'/);
+      assert.equal(bad.out(), '');
+    });
+  }
+
+  it('simulate: shares adding up to more than 1 and out-of-range values are usage errors', async () => {
+    const io = fakeIo();
+    assert.equal(await simulate(['--invalid-share', '0.6', '--late-share', '0.6'], io), 2);
+    assert.match(io.err(), /add up to more than 1/);
+    assert.equal(await simulate(['--devices', '1000'], fakeIo()), 2);
+    assert.equal(await simulate(['--rate', '-1'], fakeIo()), 2);
+  });
+});
+
+describe('cli: colour', () => {
+  it('only on a TTY, never with NO_COLOR or TERM=dumb', () => {
+    assert.equal(colorsFor({ isTTY: true }, {}).enabled, true);
+    assert.equal(colorsFor({ isTTY: true }, {}).red('x'), '\x1b[31mx\x1b[39m');
+    assert.equal(colorsFor({ isTTY: false }, {}).enabled, false);
+    assert.equal(colorsFor({}, {}).red('x'), 'x');
+    assert.equal(colorsFor({ isTTY: true }, { NO_COLOR: '1' }).enabled, false);
+    assert.equal(colorsFor({ isTTY: true }, { TERM: 'dumb' }).enabled, false);
+  });
+});
+
+describe('cli: target (emulators or a real project)', () => {
+  const ports = { pubsub: 8085, firestore: 8080, bigquery: 9050, dashboard: 8070 };
+
+  it('defaults to the emulators on the firebase.json ports, keeping variables already set', () => {
+    const env: NodeJS.ProcessEnv = { FIRESTORE_EMULATOR_HOST: '127.0.0.1:9999' };
+    const t = resolveTarget(undefined, env, ports);
+    assert.equal(t.mode, 'emulator');
+    assert.equal(t.projectId, 'demo-iot');
+    assert.equal(env.PUBSUB_EMULATOR_HOST, '127.0.0.1:8085');
+    assert.equal(env.FIRESTORE_EMULATOR_HOST, '127.0.0.1:9999');
+    assert.equal(env.BIGQUERY_EMULATOR_HOST, 'http://127.0.0.1:9050');
+    assert.equal(t.bigqueryUrl, 'http://127.0.0.1:9050');
+  });
+
+  it('a demo- project stays on the emulators', () => {
+    const t = resolveTarget('demo-other', {}, ports);
+    assert.equal(t.mode, 'emulator');
+    assert.equal(t.projectId, 'demo-other');
+  });
+
+  it('a real project clears the emulator variables', () => {
+    const env: NodeJS.ProcessEnv = { PUBSUB_EMULATOR_HOST: 'x:1', BIGQUERY_EMULATOR_HOST: 'http://x:2', FIRESTORE_EMULATOR_HOST: 'x:3' };
+    const t = resolveTarget('my-proj', env, ports);
+    assert.deepEqual(t, { mode: 'cloud', projectId: 'my-proj' });
+    assert.equal(env.PUBSUB_EMULATOR_HOST, undefined);
+    assert.equal(env.BIGQUERY_EMULATOR_HOST, undefined);
+    assert.equal(env.FIRESTORE_EMULATOR_HOST, undefined);
+  });
+
+  it('rejects an invalid project id as a usage error', () => {
+    assert.throws(() => resolveTarget('Bad_Project', {}, ports), UsageError);
+  });
+});
