@@ -45,11 +45,12 @@ export class KeyedCoalescer<T> {
   }
 
   private async fire(key: string, batch: Pending<T>): Promise<void> {
-    // Items arriving from now on start the next window.
-    if (this.pending.get(key) === batch) this.pending.delete(key);
     const previous = this.running.get(key);
     const run = (async () => {
-      if (previous) await previous.catch(() => undefined);
+      // While the key's previous commit runs, this batch keeps taking items.
+      if (previous) await previous;
+      // Items arriving from now on start the next window.
+      if (this.pending.get(key) === batch) this.pending.delete(key);
       this.stats.commits++;
       this.stats.items += batch.items.length;
       await this.opts.commit(key, batch.items);
