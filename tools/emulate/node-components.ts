@@ -1,0 +1,87 @@
+// The stack's Node children: the project's BigQuery emulator (its CLI, so a
+// fault-injection harness can kill and restart it) and one process per
+// function. Each runs in its own process group (tools/lib/process-group.ts).
+import { existsSync } from 'node:fs';
+import { startProcess, type ManagedProcess } from '../lib/process-group.js';
+import { LOOPBACK, waitUntil } from '../lib/ports.js';
+import { buildPath } from './repo-root.js';
+
+export interface NodeComponent {
+  readonly name: string;
+  readonly port: number;
+  readonly url: string;
+  readonly process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/** Thrown when a build output the stack needs is not there (run `npm run build`, or it has not landed yet). */
+export class MissingBuildError extends Error {
+  override readonly name = 'MissingBuildError';
+}
+
+function requireBuild(file: string, what: string): void {
+  if (!existsSync(file)) throw new MissingBuildError(`${what} not built: ${file} is missing (run npm run build)`);
+}
+
+/** Resolves true when anything answers HTTP on the URL (any status: the server is up). */
+async function answers(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.arrayBuffer();
+  return true;
+}
+
+async function waitAnswering(c: NodeComponent, path: string, timeoutMs: number): Promise<void> {
+  let exited: number | string | undefined;
+  void c.process.exited.then((code) => (exited = code));
+  try {
+    await waitUntil(async () => {
+      if (exited !== undefined) throw new Error('exited');
+      return answers(`${c.url}${path}`);
+    }, timeoutMs, `${c.name} at ${c.url}`);
+  } catch (err) {
+    await c.stop();
+    if (exited !== undefined) throw new Error(`${c.name} exited (${exited}) before it was ready (see its log lines)`);
+    throw err;
+  }
+}
+
+export const BIGQUERY_CLI = buildPath('emulators', 'bigquery', 'cli.js');
+export const FUNCTIONS_SOURCE = buildPath('functions', 'index.js');
+const FUNCTION_HOST = buildPath('tools', 'emulate', 'function-host.js');
+
+export async function startBigQueryProcess(opts: {
+  port: number;
+  dataFile?: string;
+  onLine: (line: string) => void;
+  timeoutMs?: number;
+}): Promise<NodeComponent> {
+  requireBuild(BIGQUERY_CLI, 'BigQuery emulator');
+  const args = [BIGQUERY_CLI, '--port', String(opts.port)];
+  if (opts.dataFile) args.push('--data', opts.dataFile);
+  const proc = startProcess({ name: 'bigquery', command: process.execPath, args, onLine: opts.onLine });
+  const url = `http://${LOOPBACK}:${opts.port}`;
+  const c: NodeComponent = { name: 'bigquery', port: opts.port, url, process: proc, stop: () => proc.stop() };
+  await waitAnswering(c, '/emulator/v1/stats', opts.timeoutMs ?? 30_000);
+  return c;
+}
+
+export async function startFunctionProcess(opts: {
+  target: string;
+  port: number;
+  env: Record<string, string>;
+  onLine: (line: string) => void;
+  timeoutMs?: number;
+}): Promise<NodeComponent> {
+  requireBuild(FUNCTIONS_SOURCE, 'functions');
+  const proc = startProcess({
+    name: opts.target,
+    command: process.execPath,
+    args: ['--enable-source-maps', FUNCTION_HOST, `--source=${FUNCTIONS_SOURCE}`, `--target=${opts.target}`, `--port=${opts.port}`],
+    env: { ...process.env, ...opts.env, PORT: String(opts.port), K_SERVICE: opts.target, FUNCTION_TARGET: opts.target, FUNCTION_SIGNATURE_TYPE: 'cloudevent' },
+    onLine: opts.onLine,
+  });
+  const url = `http://${LOOPBACK}:${opts.port}`;
+  const c: NodeComponent = { name: opts.target, port: opts.port, url, process: proc, stop: () => proc.stop() };
+  await waitAnswering(c, '/', opts.timeoutMs ?? 30_000);
+  return c;
+}

@@ -1,0 +1,282 @@
+// The whole pipeline on one machine: the gcloud Pub/Sub and Firestore
+// emulators, the project's BigQuery emulator, one process per function, the
+// provisioning, and delivery (the push bridge, or the emulator's own push).
+// `npm run emulate` (main.ts) and the end-to-end tests both start it from here.
+import { readFileSync } from 'node:fs';
+import type { BigQuery } from '@google-cloud/bigquery';
+import type { Firestore } from '@google-cloud/firestore';
+import type { PubSub } from '@google-cloud/pubsub';
+import { FUNCTIONS, FUNCTION_NAMES, LOCAL_PROJECT_ID, type FunctionName } from '../../functions/lib/names.js';
+import { LOOPBACK, freePort, httpOk, waitUntil } from '../lib/ports.js';
+import { bigqueryClient, firestoreClient, pubsubClient, type EmulatorEndpoints } from '../lib/emulator-clients.js';
+import { startFirestoreEmulator, startPubSubEmulator, type RunningEmulator } from './gcloud-emulators.js';
+import { startBigQueryProcess, startFunctionProcess, type NodeComponent } from './node-components.js';
+import {
+  createDatasetAndTables,
+  createSubscriptions,
+  createTopics,
+  loadRulesIfPresent,
+  seedRegistry,
+  tablesExist,
+  type DeliveryMode,
+} from './provision.js';
+import { PushBridge, type TargetStats } from './push-bridge.js';
+import { repoPath } from './repo-root.js';
+
+export type { DeliveryMode } from './provision.js';
+
+export interface StackPorts {
+  pubsub: number;
+  firestore: number;
+  bigquery: number;
+  /** First function port; the five functions take it and the next four. */
+  functions: number;
+}
+
+export type RestartableComponent = 'pubsub' | 'firestore' | 'bigquery' | FunctionName;
+
+export interface StackOptions {
+  projectId?: string;
+  /** Missing entries come from firebase.json; 0 means a free port (tests). */
+  ports?: Partial<StackPorts>;
+  /** The BigQuery emulator keeps its tables in this file across restarts. */
+  bigqueryDataFile?: string;
+  delivery?: DeliveryMode;
+  /** Bridge delivery: concurrent requests per subscription (default 80). */
+  deliveryConcurrency?: number;
+  /** Bridge delivery: retry backoff bounds (default 1 s .. 60 s, as a subscription's retryPolicy). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** enableMessageOrdering on the subscriptions. */
+  ordering?: boolean;
+  /** Extra environment for the function processes (e.g. FIRESTORE_COALESCE_MS). */
+  functionEnv?: Record<string, string>;
+  /** Seed the device registry (default true). */
+  seed?: boolean;
+  log: (component: string, line: string) => void;
+}
+
+export interface StackUrls {
+  pubsub: string;
+  firestore: string;
+  bigquery: string;
+  functions: Record<FunctionName, string>;
+}
+
+export interface Stack {
+  readonly projectId: string;
+  readonly delivery: DeliveryMode;
+  readonly ports: StackPorts & { functionPorts: Record<FunctionName, number> };
+  readonly urls: StackUrls;
+  readonly endpoints: EmulatorEndpoints;
+  /** The variables that point standard clients at this stack. */
+  readonly env: Record<string, string>;
+  /** Process ids of every child, by component (for the pid file and for fault injection). */
+  pids(): Record<string, number>;
+  bridgeStats(): Record<string, TargetStats>;
+  /** Kills and restarts one component on the same port, then provisions what it lost. */
+  restart(component: RestartableComponent): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Firebase {
+  emulators?: Partial<Record<'pubsub' | 'firestore' | 'bigquery' | 'functions', { port?: number }>>;
+}
+
+/** Ports from firebase.json (pubsub 8085, firestore 8080, bigquery 9050, functions from 8090). */
+export function defaultPorts(): StackPorts {
+  const fallback: StackPorts = { pubsub: 8085, firestore: 8080, bigquery: 9050, functions: 8090 };
+  try {
+    const fb = JSON.parse(readFileSync(repoPath('firebase.json'), 'utf8')) as Firebase;
+    return {
+      pubsub: fb.emulators?.pubsub?.port ?? fallback.pubsub,
+      firestore: fb.emulators?.firestore?.port ?? fallback.firestore,
+      bigquery: fb.emulators?.bigquery?.port ?? fallback.bigquery,
+      functions: fb.emulators?.functions?.port ?? fallback.functions,
+    };
+  } catch {
+    return fallback;
+  }
+}
+
+async function resolvePorts(requested: Partial<StackPorts> | undefined): Promise<StackPorts & { functionPorts: Record<FunctionName, number> }> {
+  const p = { ...defaultPorts(), ...requested };
+  const pick = async (n: number): Promise<number> => (n === 0 ? freePort() : n);
+  const functionPorts = {} as Record<FunctionName, number>;
+  for (const [i, fn] of FUNCTION_NAMES.entries()) functionPorts[fn] = p.functions === 0 ? await freePort() : p.functions + i;
+  return { pubsub: await pick(p.pubsub), firestore: await pick(p.firestore), bigquery: await pick(p.bigquery), functions: functionPorts[FUNCTION_NAMES[0]!], functionPorts };
+}
+
+/** Every port the stack would bind with these options (main.ts checks them before starting). */
+export async function plannedPorts(requested: Partial<StackPorts> | undefined): Promise<Record<string, number>> {
+  const p = await resolvePorts(requested);
+  return { pubsub: p.pubsub, firestore: p.firestore, bigquery: p.bigquery, ...p.functionPorts };
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const projectId = opts.projectId ?? LOCAL_PROJECT_ID;
+  const delivery = opts.delivery ?? 'bridge';
+  const log = opts.log;
+  const ports = await resolvePorts(opts.ports);
+  const host = (port: number): string => `${LOOPBACK}:${port}`;
+  const endpoints: EmulatorEndpoints = {
+    projectId,
+    pubsubHost: host(ports.pubsub),
+    firestoreHost: host(ports.firestore),
+    bigqueryUrl: `http://${host(ports.bigquery)}`,
+  };
+  const functionUrls = Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, `http://${host(ports.functionPorts[fn])}`])) as Record<FunctionName, string>;
+  const urls: StackUrls = {
+    pubsub: `http://${endpoints.pubsubHost}`,
+    firestore: `http://${endpoints.firestoreHost}`,
+    bigquery: endpoints.bigqueryUrl,
+    functions: functionUrls,
+  };
+  const env: Record<string, string> = {
+    GOOGLE_CLOUD_PROJECT: projectId,
+    PUBSUB_EMULATOR_HOST: endpoints.pubsubHost,
+    FIRESTORE_EMULATOR_HOST: endpoints.firestoreHost,
+    BIGQUERY_EMULATOR_HOST: endpoints.bigqueryUrl,
+  };
+
+  let pubsubEmu: RunningEmulator | undefined;
+  let firestoreEmu: RunningEmulator | undefined;
+  let bigqueryProc: NodeComponent | undefined;
+  const functionProcs = new Map<FunctionName, NodeComponent>();
+  let bridge: PushBridge | undefined;
+  let pubsub: PubSub | undefined;
+  let firestore: Firestore | undefined;
+  let bigquery: BigQuery | undefined;
+
+  const lineTo = (component: string) => (line: string) => log(component, line);
+  const startPubSub = async (): Promise<void> => {
+    pubsubEmu = await startPubSubEmulator({ port: ports.pubsub, onLine: lineTo('pubsub') });
+  };
+  const startFirestore = async (): Promise<void> => {
+    firestoreEmu = await startFirestoreEmulator({ port: ports.firestore, projectId, onLine: lineTo('firestore') });
+  };
+  const startBigQuery = async (): Promise<void> => {
+    bigqueryProc = await startBigQueryProcess({
+      port: ports.bigquery,
+      ...(opts.bigqueryDataFile ? { dataFile: opts.bigqueryDataFile } : {}),
+      onLine: lineTo('bigquery'),
+    });
+  };
+  const functionEnv = { ...env, ...opts.functionEnv };
+  const startFunction = async (fn: FunctionName): Promise<void> => {
+    functionProcs.set(fn, await startFunctionProcess({ target: fn, port: ports.functionPorts[fn], env: functionEnv, onLine: lineTo(fn) }));
+  };
+
+  const provisionPubSub = async (): Promise<void> => {
+    await createTopics(pubsub!);
+    await createSubscriptions(pubsub!, { projectId, delivery, functionUrls, ...(opts.ordering ? { ordering: true } : {}) });
+  };
+  const provisionFirestore = async (): Promise<void> => {
+    if (await loadRulesIfPresent(endpoints.firestoreHost, projectId)) log('stack', 'firestore.rules loaded');
+    if (opts.seed ?? true) log('stack', `seeded ${await seedRegistry(firestore!)} devices into devices/`);
+  };
+  const provisionBigQuery = async (): Promise<void> => {
+    await createDatasetAndTables(bigquery!);
+  };
+
+  const stop = async (): Promise<void> => {
+    await bridge?.stop().catch((err: Error) => log('stack', `bridge stop: ${err.message}`));
+    await Promise.allSettled([pubsub?.close(), firestore?.terminate()]);
+    await Promise.allSettled([...functionProcs.values()].map((p) => p.stop()));
+    await Promise.allSettled([bigqueryProc?.stop(), pubsubEmu?.stop(), firestoreEmu?.stop()]);
+  };
+
+  try {
+    // The Java emulators take seconds: start everything at once.
+    const started: Promise<void>[] = [
+      startPubSub().then(() => log('stack', `pubsub    ${urls.pubsub}`)),
+      startFirestore().then(() => log('stack', `firestore ${urls.firestore}`)),
+      startBigQuery().then(() => log('stack', `bigquery  ${urls.bigquery}`)),
+      ...FUNCTION_NAMES.map((fn) => startFunction(fn).then(() => log('stack', `${fn.padEnd(14)} ${functionUrls[fn]}`))),
+    ];
+    const results = await Promise.allSettled(started);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    pubsub = pubsubClient(endpoints);
+    firestore = firestoreClient(endpoints);
+    bigquery = bigqueryClient(endpoints);
+    await Promise.all([provisionPubSub(), provisionFirestore(), provisionBigQuery()]);
+    log('stack', `provisioned topics, subscriptions (${delivery} delivery), dataset and tables`);
+
+    if (delivery === 'bridge') {
+      bridge = new PushBridge({
+        pubsub,
+        projectId,
+        targets: FUNCTION_NAMES.map((fn) => ({ name: fn, subscription: FUNCTIONS[fn].subscription, topic: FUNCTIONS[fn].topic, url: functionUrls[fn] })),
+        ...(opts.deliveryConcurrency ? { concurrency: opts.deliveryConcurrency } : {}),
+        ...(opts.minBackoffMs !== undefined ? { minBackoffMs: opts.minBackoffMs } : {}),
+        ...(opts.maxBackoffMs !== undefined ? { maxBackoffMs: opts.maxBackoffMs } : {}),
+        log,
+      });
+      bridge.start();
+    }
+
+    // Ready only when everything answers.
+    await waitUntil(async () => {
+      const checks = await Promise.all([
+        httpOk(`${urls.pubsub}/`),
+        httpOk(`${urls.firestore}/`),
+        ...FUNCTION_NAMES.map((fn) => answers(functionUrls[fn])),
+        tablesExist(bigquery!),
+      ]);
+      return checks.every(Boolean);
+    }, 30_000, 'every component to answer');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  const restart = async (component: RestartableComponent): Promise<void> => {
+    log('stack', `restarting ${component}`);
+    if (component === 'pubsub') {
+      await pubsubEmu?.stop();
+      await startPubSub();
+      await provisionPubSub();
+    } else if (component === 'firestore') {
+      await firestoreEmu?.stop();
+      await startFirestore();
+      // The Firestore emulator keeps nothing across restarts: rules and registry come back, live state does not.
+      await provisionFirestore();
+    } else if (component === 'bigquery') {
+      await bigqueryProc?.stop();
+      await startBigQuery();
+      await provisionBigQuery();
+    } else {
+      await functionProcs.get(component)?.stop();
+      await startFunction(component);
+    }
+    log('stack', `${component} is back`);
+  };
+
+  return {
+    projectId,
+    delivery,
+    ports,
+    urls,
+    endpoints,
+    env,
+    pids() {
+      const out: Record<string, number> = {};
+      if (pubsubEmu) out.pubsub = pubsubEmu.process.pid;
+      if (firestoreEmu) out.firestore = firestoreEmu.process.pid;
+      if (bigqueryProc) out.bigquery = bigqueryProc.process.pid;
+      for (const [fn, p] of functionProcs) out[fn] = p.process.pid;
+      return out;
+    },
+    bridgeStats: () => bridge?.stats() ?? {},
+    restart,
+    stop,
+  };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.arrayBuffer();
+  return true;
+}
