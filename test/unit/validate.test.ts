@@ -5,38 +5,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../functions/lib/config.js';
 import { PermanentError } from '../../functions/lib/errors.js';
-import type { PubSubMessage } from '../../functions/lib/pubsub-message.js';
-import { validateMessage, type ValidateConfig, type ValidateDeps } from '../../functions/validate/validate-message.js';
-import { ReplayGuard } from '../../functions/validate/replay-guard.js';
-import type { DeviceKeyEntry } from '../../functions/validate/signature.js';
-import { BAD_INPUTS, CURRENT_SECRET, EXPIRED_SECRET, LEAK, PUBLISH_TIME, SIGNED_DEVICE, msg, sign, type BadCase } from '../fixtures/device-messages/bad-inputs.js';
+import { validateMessage } from '../../functions/validate/validate-message.js';
+import { BAD_INPUTS, CURRENT_SECRET, LEAK, SIGNED_DEVICE, msg, sign, type BadCase } from '../fixtures/device-messages/bad-inputs.js';
+import { pubsubMessage, testDeps } from '../fixtures/device-messages/harness.js';
 
-export const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/device-messages');
-const BASE_CONFIG = loadConfig({ GOOGLE_CLOUD_PROJECT: 'demo-iot' });
-const NOW = new Date(PUBLISH_TIME);
-
-export const SIGNED_ENTRY: DeviceKeyEntry = {
-  requireSignature: true,
-  keys: [
-    { id: 'k2', secret: CURRENT_SECRET, notAfterMs: null },
-    { id: 'k1', secret: EXPIRED_SECRET, notAfterMs: NOW.getTime() - 86_400_000 },
-  ],
-};
-
-export function testDeps(config: Partial<ValidateConfig> = {}): ValidateDeps {
-  return {
-    config: { ...BASE_CONFIG, ...config },
-    now: () => NOW,
-    lookupDeviceKey: async (id) => (id === SIGNED_DEVICE ? SIGNED_ENTRY : null),
-    replayGuard: new ReplayGuard(BASE_CONFIG.replayWindow, 100),
-  };
-}
-
-export function pubsubMessage(data: Buffer | string, attributes: Record<string, string> = {}, publishTime = PUBLISH_TIME): PubSubMessage {
-  return { data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data, attributes, messageId: 'm-1', publishTime };
-}
+const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/device-messages');
 
 function caseBytes(c: BadCase): Buffer {
   const b = typeof c.body === 'function' ? c.body() : c.body;

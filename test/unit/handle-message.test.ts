@@ -1,0 +1,109 @@
+// handlePubSubEvent: the one retry-vs-dead-letter rule, with the dead-letter
+// publisher injected.
+import assert from 'node:assert/strict';
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { PermanentError, TransientError } from '../../functions/lib/errors.js';
+import type { DeadLetterEnvelope } from '../../functions/lib/events.js';
+import { handlePubSubEvent, type HandleDeps } from '../../functions/lib/handle-message.js';
+
+function cloudEvent(data: unknown): CloudEvent<unknown> {
+  return { id: 'ce-1', source: '//pubsub.googleapis.com/projects/demo-iot/topics/device-events', specversion: '1.0', type: 'google.cloud.pubsub.topic.v1.messagePublished', data } as CloudEvent<unknown>;
+}
+
+function pushed(body: string, attributes: Record<string, string> = {}): CloudEvent<unknown> {
+  return cloudEvent({ message: { data: Buffer.from(body).toString('base64'), attributes, messageId: 'm-42', publishTime: '2026-11-24T20:00:00Z' }, subscription: 'projects/demo-iot/subscriptions/s' });
+}
+
+function deps(): HandleDeps & { sent: DeadLetterEnvelope[] } {
+  const sent: DeadLetterEnvelope[] = [];
+  return { sent, payloadMaxBytes: 1024, now: () => new Date('2026-11-24T20:00:01.5Z'), publishDeadLetter: async (e) => void sent.push(e) };
+}
+
+describe('handlePubSubEvent', () => {
+  it('success: no dead letter, resolves (ack)', async () => {
+    const d = deps();
+    let seen = '';
+    await handlePubSubEvent('validate', pushed('hello', { a: 'b' }), async (msg) => void (seen = msg.data.toString()), d);
+    assert.equal(seen, 'hello');
+    assert.equal(d.sent.length, 0);
+  });
+
+  it('PermanentError: publishes the envelope (stage, reason, raw bytes, ids) and resolves (ack)', async () => {
+    const d = deps();
+    await handlePubSubEvent(
+      'enrich',
+      pushed('raw bytes', { eventId: 'x' }),
+      async (_msg, ctx) => {
+        ctx.deviceId = 'sensor-042';
+        throw new PermanentError('unknown-device', 'no registry entry').withIds({ eventId: 'sensor-042:1' });
+      },
+      d,
+    );
+    assert.equal(d.sent.length, 1);
+    const e = d.sent[0]!;
+    assert.equal(e.kind, 'iot.deadletter.v1');
+    assert.equal(e.stage, 'enrich');
+    assert.equal(e.reason, 'unknown-device');
+    assert.equal(e.deviceId, 'sensor-042');
+    assert.equal(e.eventId, 'sensor-042:1');
+    assert.equal(e.messageId, 'm-42');
+    assert.equal(e.receivedAt, '2026-11-24T20:00:01.500000Z');
+    assert.equal(Buffer.from(e.payload, 'base64').toString(), 'raw bytes');
+    assert.deepEqual({ ...e.attributes }, { eventId: 'x' });
+  });
+
+  it('any other error is rethrown (retry) and nothing is dead-lettered', async () => {
+    const d = deps();
+    await assert.rejects(
+      handlePubSubEvent(
+        'validate',
+        pushed('x'),
+        async () => {
+          throw new TransientError('publish failed');
+        },
+        d,
+      ),
+      TransientError,
+    );
+    assert.equal(d.sent.length, 0);
+  });
+
+  it('a failed dead-letter publish is rethrown, so the message is retried', async () => {
+    const d = deps();
+    d.publishDeadLetter = async () => {
+      throw new TransientError('deadletter topic down');
+    };
+    await assert.rejects(
+      handlePubSubEvent(
+        'validate',
+        pushed('x'),
+        async () => {
+          throw new PermanentError('not-json');
+        },
+        d,
+      ),
+      TransientError,
+    );
+  });
+
+  it('a malformed CloudEvent envelope is dead-lettered as malformed-envelope', async () => {
+    const d = deps();
+    let ran = false;
+    await handlePubSubEvent('validate', cloudEvent({ nothing: true }), async () => void (ran = true), d);
+    assert.equal(ran, false);
+    assert.equal(d.sent[0]?.reason, 'malformed-envelope');
+  });
+
+  it('sinkDeadletter never dead-letters into its own topic (no loop)', async () => {
+    const d = deps();
+    await handlePubSubEvent(
+      'sinkDeadletter',
+      pushed('x'),
+      async () => {
+        throw new PermanentError('malformed-envelope');
+      },
+      d,
+    );
+    assert.equal(d.sent.length, 0);
+  });
+});
