@@ -117,7 +117,7 @@ resource "google_cloudfunctions2_function" "fn" {
 
   lifecycle {
     precondition {
-      condition     = alltrue([for k, v in var.settings : contains(keys(local.int_settings), k) && v >= local.int_settings[k].min && v <= local.int_settings[k].max])
+      condition     = alltrue([for k, v in var.settings : try(v >= local.int_settings[k].min && v <= local.int_settings[k].max, false)])
       error_message = "var.settings: every key must be an INT_SETTINGS variable with a value within its bounds (see ${path.module}/int-settings.json)."
     }
   }

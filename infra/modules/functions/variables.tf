@@ -69,7 +69,7 @@ variable "functions" {
   }
   validation {
     # Cloud Run serves more than one request per instance only with a whole CPU.
-    condition     = alltrue([for _, f in var.functions : f.max_instance_request_concurrency == 1 || tonumber(f.available_cpu) >= 1])
+    condition     = alltrue([for _, f in var.functions : f.max_instance_request_concurrency == 1 || try(tonumber(f.available_cpu) >= 1, false)])
     error_message = "max_instance_request_concurrency > 1 needs available_cpu >= 1."
   }
   validation {

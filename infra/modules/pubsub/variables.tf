@@ -56,10 +56,12 @@ variable "push_subscriptions" {
     error_message = "ack_deadline_seconds must be between 10 and 600."
   }
   validation {
-    condition = alltrue([for _, s in var.push_subscriptions :
+    # try(): Terraform's && does not short-circuit, so a malformed duration
+    # must turn into false rather than an error from tonumber().
+    condition = alltrue([for _, s in var.push_subscriptions : try(
       can(regex("^[0-9]+s$", s.minimum_backoff)) && can(regex("^[0-9]+s$", s.maximum_backoff)) &&
       tonumber(trimsuffix(s.minimum_backoff, "s")) <= tonumber(trimsuffix(s.maximum_backoff, "s")) &&
-    tonumber(trimsuffix(s.maximum_backoff, "s")) <= 600])
+    tonumber(trimsuffix(s.maximum_backoff, "s")) <= 600, false)])
     error_message = "minimum_backoff and maximum_backoff are durations like \"10s\"; minimum <= maximum <= 600s."
   }
   validation {
@@ -71,10 +73,10 @@ variable "push_subscriptions" {
     error_message = "A subscription's dead_letter_topic must differ from its own topic (otherwise a poison message loops forever)."
   }
   validation {
-    condition = alltrue([for _, s in var.push_subscriptions :
+    condition = alltrue([for _, s in var.push_subscriptions : try(
       can(regex("^[0-9]+s$", s.message_retention_duration)) &&
       tonumber(trimsuffix(s.message_retention_duration, "s")) >= 600 &&
-    tonumber(trimsuffix(s.message_retention_duration, "s")) <= 2678400])
+    tonumber(trimsuffix(s.message_retention_duration, "s")) <= 2678400, false)])
     error_message = "message_retention_duration must be between \"600s\" and \"2678400s\" (31 days)."
   }
 }
