@@ -240,7 +240,7 @@ describe('infra/ (Terraform) matches the code', function () {
 
     it('gen2 on nodejs22 with the entry point by name, from one source archive', function () {
       const build = block(fn(), 'build_config');
-      assert.equal(build?.runtime, 'nodejs22');
+      assert.equal(build?.runtime, 'nodejs22', `runtime is ${String(build?.runtime)}, the code targets Node 22`);
       assert.equal(build?.entry_point, '${each.value.entry_point}');
       assert.equal(block(block(build, 'source'), 'storage_source')?.object, '${google_storage_bucket_object.source.name}');
       const archive = str(locals(files, 'infra/modules/functions').source_files, 'source_files');
@@ -280,9 +280,13 @@ describe('infra/ (Terraform) matches the code', function () {
         resources([f]).filter((r) => 'role' in r.body).map((r) => ({ type: r.type, name: r.name, role: str(r.body.role, `${r.type}.${r.name}.role`), file: f.rel })),
       );
 
-    it('no owner, editor or admin role anywhere', function () {
+    it('no owner, editor or admin role anywhere (role attributes, for_each sets, module inputs)', function () {
       for (const r of roleResources()) {
         for (const [re, what] of FORBIDDEN) assert.doesNotMatch(r.role, re, `${r.file}: ${r.type}.${r.name} grants ${what} (${r.role})`);
+      }
+      for (const f of files) {
+        const named = allStrings([f.body.resource, f.body.module, f.body.locals]).flatMap((s) => s.match(/roles\/[A-Za-z0-9_.]+/g) ?? []);
+        for (const role of named) for (const [re, what] of FORBIDDEN) assert.doesNotMatch(role, re, `${f.rel} names ${what}: ${role}`);
       }
     });
 
@@ -299,7 +303,7 @@ describe('infra/ (Terraform) matches the code', function () {
       assert.deepEqual(firestore, { validate: 'roles/datastore.viewer', enrich: 'roles/datastore.viewer', 'sink-firestore': 'roles/datastore.user' });
       const iamMain = files.find((f) => f.rel === 'infra/modules/iam/main.tf');
       const builder = resources(iamMain ? [iamMain] : [], 'google_project_iam_member').find((r) => r.name === 'builder');
-      assert.equal(builder?.body.for_each, '${toset(["roles/logging.logWriter", "roles/artifactregistry.writer"])}');
+      assert.equal(builder?.body.for_each, '${toset(["roles/logging.logWriter", "roles/artifactregistry.writer"])}', `the builder's project roles changed: ${String(builder?.body.for_each)}`);
     });
 
     it('no members like allUsers / allAuthenticatedUsers', function () {
@@ -321,7 +325,7 @@ describe('infra/ (Terraform) matches the code', function () {
         const list = map[fnKeyOf(name)];
         assert.ok(Array.isArray(list), `topic_publishers lacks ${fnKeyOf(name)}`);
         const got = list.map((e) => topicOf(str(e, 'topic').replace(/^\$\{module\.pubsub\.topic_names\[local\.topics\.(\w+)\]\}$/, '${local.topics.$1}'), name));
-        assert.deepEqual(got.sort(), [...topics].sort());
+        assert.deepEqual(got.sort(), [...topics].sort(), `${name} publishes to ${JSON.stringify(got)}`);
       });
     }
     it('publish rights are google_pubsub_topic_iam_member (per topic)', function () {
