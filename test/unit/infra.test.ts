@@ -222,6 +222,25 @@ describe('infra/ (Terraform) matches the code', function () {
       assert.match(subs, /push_endpoint\s*=\s*"\$\{module\.functions\.service_uris\[name\]\}\/projects\/\$\{var\.project_id\}\/topics\/\$\{f\.topic\}"/);
     });
 
+    it('subscriptions are ordered exactly where the functions publish with ordering keys', function () {
+      // Read from the functions' code: publisher(config().topicX, { ordering: true }).
+      const configField: Record<string, string> = { topicValid: TOPICS.valid, topicEnriched: TOPICS.enriched, topicDeadLetter: TOPICS.deadLetter };
+      const orderedTopics = new Set<string>();
+      for (const name of FUNCTION_NAMES) {
+        const dir = path.join(ROOT, 'functions', name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
+        const src = existsSync(path.join(dir, 'function.ts')) ? readFileSync(path.join(dir, 'function.ts'), 'utf8') : '';
+        for (const m of src.matchAll(/publisher\(config\(\)\.(topic\w+),\s*\{\s*ordering:\s*true/g)) {
+          const topic = configField[m[1] as string];
+          assert.ok(topic, `${name} publishes with ordering to an unknown config field ${m[1]}`);
+          orderedTopics.add(topic);
+        }
+      }
+      const expected = FUNCTION_NAMES.filter((n) => orderedTopics.has(FUNCTIONS[n].topic)).map((n) => FUNCTIONS[n].subscription).sort();
+      const v = namedBlocks(files, 'variable').find((x) => x.file.dir === ENV && x.name === 'ordered_subscriptions');
+      assert.deepEqual([...((v?.body.default as string[] | undefined) ?? [])].sort(), expected, `ordered topics in the code: ${JSON.stringify([...orderedTopics])}`);
+      assert.match(str(envModule('pubsub').push_subscriptions, 'push_subscriptions'), /enable_message_ordering\s*=\s*contains\(var\.ordered_subscriptions, f\.subscription\)/);
+    });
+
     it('the Pub/Sub service agent may publish dead letters and ack the source', function () {
       const pub = resources(files, 'google_pubsub_topic_iam_member').find((r) => r.name === 'agent_publishes_dead_letters');
       const sub = resources(files, 'google_pubsub_subscription_iam_member').find((r) => r.name === 'agent_acks_source');

@@ -79,8 +79,15 @@ variable "max_delivery_attempts" {
 
 variable "ordered_subscriptions" {
   type        = list(string)
-  description = "Subscriptions to create with message ordering (only useful where the publisher sets ordering keys; ordering serialises delivery per key). The sinks are last-writer-wins by event time, so none need it by default."
-  default     = []
+  description = <<-EOT
+    Subscriptions created with message ordering. validate and enrich publish
+    with orderingKey = deviceId, so the subscriptions on events-valid and
+    events-enriched deliver each device's events in publish order (one
+    outstanding push per device at a time). Correctness does not depend on it
+    (the sinks are idempotent and last-writer-wins by event time): drop a
+    subscription from the list if per-device throughput matters more.
+  EOT
+  default = ["enrich-events-valid", "sink-bigquery-events-enriched", "sink-firestore-events-enriched"]
   validation {
     condition = alltrue([for s in var.ordered_subscriptions : contains([
       "validate-device-events", "enrich-events-valid", "sink-bigquery-events-enriched",
