@@ -90,9 +90,12 @@ resource "google_cloudfunctions2_function" "fn" {
       }
     }
     # build/ is already compiled: stop the buildpack from running
-    # `npm run build` (it runs a package.json build script by default).
+    # `npm run build` (it runs a package.json build script by default), and
+    # have `npm ci` skip devDependencies (emulator, bench and test tooling):
+    # with NODE_ENV=production npm's default is --omit=dev.
     environment_variables = {
       GOOGLE_NODE_RUN_SCRIPTS = ""
+      NODE_ENV                = "production"
     }
   }
 
