@@ -1,0 +1,62 @@
+// npm run bigquery-emulator -- --port 9050 --data ./bq.duckdb
+import { parseArgs } from 'node:util';
+import { startBigQueryEmulator } from './server.js';
+
+const HELP = `BigQuery emulator (REST API v2 on DuckDB)
+
+Usage: npm run bigquery-emulator -- [--port 9050] [--host 127.0.0.1] [--data FILE] [--verbose]
+
+  --port N     port to listen on (default 9050; 0 picks a free port)
+  --host H     address to bind (default 127.0.0.1)
+  --data FILE  persist to this DuckDB file (default: in memory)
+  --verbose    log every request and translated query to stderr
+  --help       show this help
+
+Point clients at it with BIGQUERY_EMULATOR_HOST=http://HOST:PORT, or
+bq --api=http://HOST:PORT --project_id=demo-iot ... (see emulators/bigquery/README.md).`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '9050' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  const emulator = await startBigQueryEmulator({
+    host: values.host,
+    port,
+    dataFile: values.data,
+    log: values.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+  });
+  process.stdout.write(`BigQuery emulator listening on ${emulator.url}${values.data ? ` (data: ${values.data})` : ' (in memory)'}\n`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: closing BigQuery emulator\n`);
+    emulator.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`close failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

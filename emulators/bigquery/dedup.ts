@@ -1,0 +1,47 @@
+// insertId de-duplication. BigQuery de-duplicates streaming rows by insertId
+// on a best-effort basis for at least one minute; the emulator remembers every
+// insertId per table for a fixed window (default 10 minutes), so retries in
+// that window never double rows.
+export const DEFAULT_DEDUP_WINDOW_MS = 10 * 60 * 1000;
+
+export class Dedup {
+  private readonly seen = new Map<string, Map<string, number>>();
+
+  constructor(readonly windowMs = DEFAULT_DEDUP_WINDOW_MS) {}
+
+  /** True when the id was seen within the window; records it otherwise. */
+  check(tableKey: string, insertId: string, now = Date.now()): boolean {
+    let ids = this.seen.get(tableKey);
+    if (!ids) {
+      ids = new Map();
+      this.seen.set(tableKey, ids);
+    }
+    const at = ids.get(insertId);
+    if (at !== undefined && now - at < this.windowMs) return true;
+    // Re-inserting moves the key to the end, keeping the map ordered by time.
+    ids.delete(insertId);
+    ids.set(insertId, now);
+    this.expire(ids, now);
+    return false;
+  }
+
+  /** Forgets an id (its row was not written after all). */
+  forget(tableKey: string, insertId: string): void {
+    this.seen.get(tableKey)?.delete(insertId);
+  }
+
+  dropTable(tableKey: string): void {
+    this.seen.delete(tableKey);
+  }
+
+  clear(): void {
+    this.seen.clear();
+  }
+
+  private expire(ids: Map<string, number>, now: number): void {
+    for (const [id, at] of ids) {
+      if (now - at < this.windowMs) break;
+      ids.delete(id);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// Runs one GoogleSQL statement: translate, then execute on DuckDB (SELECT on a
+// reader connection, DML under the write lock), or only plan it for dryRun.
+import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { tableSql } from './catalog.js';
+import { BqError, datasetNotFound, invalidQuery, tableNotFound } from './errors.js';
+import type { EmulatorState } from './state.js';
+import { ParamResolver, type QueryParameter } from './sql/params.js';
+import { GoogleSqlTranslator, type StatementType, type TableTarget } from './sql/translate.js';
+import { fieldFor, type ResultColumn } from './value-format.js';
+
+export interface QueryRequest {
+  project: string;
+  query: string;
+  defaultDataset?: { projectId?: string; datasetId: string };
+  queryParameters?: QueryParameter[];
+  parameterMode?: string;
+  useLegacySql?: boolean;
+  dryRun?: boolean;
+}
+
+export interface QueryResult {
+  statementType: StatementType;
+  columns: ResultColumn[];
+  rows: DuckDBValue[][];
+  totalBytesProcessed: number;
+  numDmlAffectedRows?: number;
+  referencedTables: TableTarget[];
+}
+
+const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Column names as BigQuery gives them: expressions without an alias become f0_, f1_, ... */
+function columnsOf(names: string[], types: DuckDBType[]): ResultColumn[] {
+  let anon = 0;
+  return names.map((n, i) => {
+    const name = IDENT_RE.test(n) && !/^(true|false|null)$/i.test(n) ? n : `f${anon++}_`;
+    return { field: fieldFor(name, types[i]!), duck: types[i]! };
+  });
+}
+
+// DuckDB's messages, reshaped toward BigQuery's wording where clients look at them.
+export function duckError(err: unknown): BqError {
+  if (err instanceof BqError) return err;
+  const raw = err instanceof Error ? err.message : String(err);
+  const msg = raw.replace(/^(Binder|Parser|Catalog|Conversion|Invalid Input|Out of Range|Not implemented|Constraint|Invalid) Error: /, '').split('\n')[0]!;
+  const col = /Referenced column "?([^"\s]+)"? not found/.exec(msg);
+  if (col) return invalidQuery(`Unrecognized name: ${col[1]}`);
+  if (/^Overflow in|out of range/i.test(msg) && /INT64|BIGINT|int64/i.test(msg)) return invalidQuery(`int64 overflow: ${msg}`);
+  if (raw.startsWith('Parser Error')) return invalidQuery(`Syntax error: ${msg}`);
+  return invalidQuery(msg);
+}
+
+async function estimateBytes(state: EmulatorState, tables: TableTarget[]): Promise<number> {
+  let total = 0;
+  for (const t of tables) {
+    const meta = state.catalog.getTable(t.project, t.dataset, t.table);
+    if (!meta) continue;
+    const rows = await state.engine.read(async (c) => Number((await c.runAndReadAll(`SELECT count(*) FROM ${tableSql(meta)}`)).getRows()[0]![0]));
+    total += rows * 8 * Math.max(1, meta.fields.length);
+  }
+  return total;
+}
+
+export async function runQuery(state: EmulatorState, req: QueryRequest): Promise<QueryResult> {
+  if (req.useLegacySql === true) throw invalidQuery('Legacy SQL is not supported by the BigQuery emulator: set useLegacySql to false (bq: --nouse_legacy_sql)');
+  if (!req.query || typeof req.query !== 'string') throw invalidQuery('Query text is required');
+  const translator = new GoogleSqlTranslator({
+    defaultProject: req.project,
+    defaultDataset: req.defaultDataset,
+    params: new ParamResolver(req.queryParameters ?? [], req.parameterMode),
+    resolveTable: (t) => {
+      if (!state.catalog.getDataset(t.project, t.dataset)) throw datasetNotFound(t.project, t.dataset);
+      const meta = state.catalog.getTable(t.project, t.dataset, t.table);
+      if (!meta) throw tableNotFound(t.project, t.dataset, t.table);
+      return { sql: tableSql(meta), ingestionTime: meta.ingestionTime };
+    },
+  });
+  const tr = translator.translate(req.query);
+  state.log(`query: ${tr.sql}`);
+  const totalBytesProcessed = await estimateBytes(state, tr.tables);
+  const base = { statementType: tr.statementType, totalBytesProcessed, referencedTables: tr.tables };
+  try {
+    if (req.dryRun) {
+      return await state.engine.read(async (c) => {
+        const p = await c.prepare(tr.sql);
+        if (tr.statementType !== 'SELECT') return { ...base, columns: [], rows: [] };
+        const names = Array.from({ length: p.columnCount }, (_, i) => p.columnName(i));
+        const types = Array.from({ length: p.columnCount }, (_, i) => p.columnType(i));
+        return { ...base, columns: columnsOf(names, types), rows: [] };
+      });
+    }
+    if (tr.statementType === 'SELECT') {
+      return await state.engine.read(async (c: DuckDBConnection) => {
+        const r = await c.runAndReadAll(tr.sql);
+        return { ...base, columns: columnsOf(r.columnNames(), r.columnTypes()), rows: r.getRows() as DuckDBValue[][] };
+      });
+    }
+    state.stats.dmlStatements++;
+    return await state.engine.write(async (c) => {
+      const r = await c.run(tr.sql);
+      return { ...base, columns: [], rows: [], numDmlAffectedRows: Number(r.rowsChanged) };
+    });
+  } catch (err) {
+    throw duckError(err);
+  }
+}

@@ -1,0 +1,92 @@
+// Routes: BigQuery REST v2 paths, served both with the /bigquery/v2 prefix
+// (apiEndpoint, bq) and without it (BIGQUERY_EMULATOR_HOST), plus the
+// discovery document and the emulator's own endpoints.
+import * as datasets from './datasets.js';
+import { discoveryDocument } from './discovery.js';
+import { notFound } from './errors.js';
+import { insertAll } from './insert-all.js';
+import * as jobs from './jobs.js';
+import { ok, type Handler } from './state.js';
+import { listTableData } from './tabledata.js';
+import * as tables from './tables.js';
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  handler: Handler;
+  /** Stats label, e.g. tabledata.insertAll. */
+  label: string;
+}
+
+const SEG = '([^/]+)';
+const routes: Route[] = [];
+
+function route(method: string, path: string, label: string, handler: Handler): void {
+  const names: string[] = [];
+  const pattern = new RegExp(
+    '^' +
+      path.replace(/\{(\w+)\}/g, (_m, n: string) => {
+        names.push(n);
+        return SEG;
+      }) +
+      '$',
+  );
+  routes.push({ method, pattern, names, handler, label });
+}
+
+const listProjects: Handler = async (state) => {
+  const ids = state.catalog.projects();
+  return ok({
+    kind: 'bigquery#projectList',
+    etag: String(ids.length),
+    totalItems: ids.length,
+    projects: ids.map((id, i) => ({ kind: 'bigquery#project', id, numericId: String(i + 1), projectReference: { projectId: id }, friendlyName: id })),
+  });
+};
+
+route('GET', '/projects', 'projects.list', listProjects);
+route('GET', '/projects/{projectId}/datasets', 'datasets.list', datasets.listDatasets);
+route('POST', '/projects/{projectId}/datasets', 'datasets.insert', datasets.insertDataset);
+route('GET', '/projects/{projectId}/datasets/{datasetId}', 'datasets.get', datasets.getDataset);
+route('PATCH', '/projects/{projectId}/datasets/{datasetId}', 'datasets.patch', datasets.patchDataset);
+route('PUT', '/projects/{projectId}/datasets/{datasetId}', 'datasets.update', datasets.patchDataset);
+route('DELETE', '/projects/{projectId}/datasets/{datasetId}', 'datasets.delete', datasets.deleteDataset);
+route('GET', '/projects/{projectId}/datasets/{datasetId}/tables', 'tables.list', tables.listTables);
+route('POST', '/projects/{projectId}/datasets/{datasetId}/tables', 'tables.insert', tables.insertTable);
+route('GET', '/projects/{projectId}/datasets/{datasetId}/tables/{tableId}', 'tables.get', tables.getTable);
+route('PATCH', '/projects/{projectId}/datasets/{datasetId}/tables/{tableId}', 'tables.patch', tables.patchTable);
+route('PUT', '/projects/{projectId}/datasets/{datasetId}/tables/{tableId}', 'tables.update', tables.patchTable);
+route('DELETE', '/projects/{projectId}/datasets/{datasetId}/tables/{tableId}', 'tables.delete', tables.deleteTable);
+route('POST', '/projects/{projectId}/datasets/{datasetId}/tables/{tableId}/insertAll', 'tabledata.insertAll', insertAll);
+route('GET', '/projects/{projectId}/datasets/{datasetId}/tables/{tableId}/data', 'tabledata.list', listTableData);
+route('POST', '/projects/{projectId}/queries', 'jobs.query', jobs.jobsQuery);
+route('GET', '/projects/{projectId}/queries/{jobId}', 'jobs.getQueryResults', jobs.jobsGetQueryResults);
+route('POST', '/projects/{projectId}/jobs', 'jobs.insert', jobs.jobsInsert);
+route('GET', '/projects/{projectId}/jobs', 'jobs.list', jobs.jobsList);
+route('GET', '/projects/{projectId}/jobs/{jobId}', 'jobs.get', jobs.jobsGet);
+route('POST', '/projects/{projectId}/jobs/{jobId}/cancel', 'jobs.cancel', jobs.jobsCancel);
+route('DELETE', '/projects/{projectId}/jobs/{jobId}/delete', 'jobs.delete', jobs.jobsDelete);
+route('GET', '/\\$discovery/rest', 'discovery', discoveryDocument);
+route('GET', '/discovery/v1/apis/bigquery/v2/rest', 'discovery', discoveryDocument);
+
+export interface Match {
+  handler: Handler;
+  params: Record<string, string>;
+  label: string;
+}
+
+export function match(method: string, rawPath: string): Match {
+  const path = rawPath.replace(/^\/bigquery\/v2(?=\/)/, '').replace(/\/+$/, '') || '/';
+  let pathMatched = false;
+  for (const r of routes) {
+    const m = r.pattern.exec(path);
+    if (!m) continue;
+    pathMatched = true;
+    if (r.method !== method) continue;
+    const params: Record<string, string> = {};
+    r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+    return { handler: r.handler, params, label: r.label };
+  }
+  throw notFound(pathMatched ? `Method ${method} is not allowed on ${rawPath}` : `Not found: URL ${rawPath} is not a BigQuery REST path served by the emulator`);
+}

@@ -1,0 +1,140 @@
+// The BigQuery emulator: an HTTP server speaking the BigQuery REST API v2,
+// backed by DuckDB (in memory, or a file with --data).
+import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import { Catalog } from './catalog.js';
+import { Dedup, DEFAULT_DEDUP_WINDOW_MS } from './dedup.js';
+import { Engine } from './engine.js';
+import { BqError, invalid, toBqError } from './errors.js';
+import { JobStore } from './job-store.js';
+import { match } from './router.js';
+import { Stats } from './stats.js';
+import type { EmulatorState, Reply, RequestContext } from './state.js';
+
+export interface BigQueryEmulatorOptions {
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** DuckDB file to persist to; in memory when absent. */
+  dataFile?: string;
+  log?: (line: string) => void;
+  /** insertId de-duplication window (default 10 minutes). */
+  dedupWindowMs?: number;
+}
+
+export interface BigQueryEmulator {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024 * 1024;
+
+async function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw invalid('Request payload is too large for the BigQuery emulator');
+    chunks.push(c as Buffer);
+  }
+  let buf = Buffer.concat(chunks);
+  if (req.headers['content-encoding'] === 'gzip') buf = gunzipSync(buf);
+  if (buf.length === 0) return {};
+  const ct = String(req.headers['content-type'] ?? '');
+  if (ct.startsWith('multipart/')) throw invalid('Media uploads (load jobs) are not supported by the BigQuery emulator');
+  try {
+    const v = JSON.parse(buf.toString('utf8')) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch {
+    throw invalid('Invalid JSON payload received.');
+  }
+}
+
+function send(res: http.ServerResponse, reply: Reply): void {
+  if (reply.status === 204 || reply.body === undefined) {
+    res.writeHead(reply.status);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function handle(state: EmulatorState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const started = Date.now();
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const origin = `http://${req.headers.host ?? 'localhost'}`;
+  let reply: Reply;
+  try {
+    if (url.pathname === '/' && method === 'GET') reply = { status: 200, body: { status: 'ok' } };
+    else if (url.pathname === '/emulator/v1/stats' && method === 'GET') reply = { status: 200, body: state.stats };
+    else if (url.pathname === '/emulator/v1/reset' && method === 'POST') {
+      await state.catalog.reset();
+      state.jobs.clear();
+      state.dedup.clear();
+      state.stats.reset();
+      reply = { status: 200, body: { status: 'reset' } };
+    } else {
+      const m = match(method, url.pathname);
+      state.stats.count(m.label);
+      const body = method === 'GET' || method === 'DELETE' ? {} : await readBody(req);
+      const ctx: RequestContext = { method, params: m.params, query: url.searchParams, body, origin };
+      reply = await m.handler(state, ctx);
+    }
+  } catch (err) {
+    const e: BqError = toBqError(err);
+    if (e.code >= 500) state.log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    reply = { status: e.code, body: e.toBody() };
+  }
+  send(res, reply);
+  state.log(`${method} ${url.pathname}${url.search} ${reply.status} ${Date.now() - started}ms`);
+}
+
+export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions = {}): Promise<BigQueryEmulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const engine = await Engine.open(opts.dataFile);
+  const catalog = new Catalog(engine);
+  await catalog.load();
+  const state: EmulatorState = {
+    engine,
+    catalog,
+    jobs: new JobStore(),
+    dedup: new Dedup(opts.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS),
+    stats: new Stats(),
+    log: opts.log ?? (() => undefined),
+  };
+  const server = http.createServer((req, res) => {
+    handle(state, req, res).catch((err: unknown) => {
+      state.log(`fatal: ${String(err)}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    port,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await engine.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// What every handler needs: the engine, the catalog, jobs, de-dup and stats.
+import type { Catalog } from './catalog.js';
+import type { Dedup } from './dedup.js';
+import type { Engine } from './engine.js';
+import type { JobStore } from './job-store.js';
+import type { Stats } from './stats.js';
+
+export interface EmulatorState {
+  engine: Engine;
+  catalog: Catalog;
+  jobs: JobStore;
+  dedup: Dedup;
+  stats: Stats;
+  log: (line: string) => void;
+}
+
+export interface RequestContext {
+  method: string;
+  /** Path parameters by name (projectId, datasetId, tableId, jobId). */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  /** Scheme://host:port the client used, for selfLinks and the discovery document. */
+  origin: string;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  contentType?: string;
+}
+
+export type Handler = (state: EmulatorState, ctx: RequestContext) => Promise<Reply>;
+
+export const ok = (body: unknown): Reply => ({ status: 200, body });
