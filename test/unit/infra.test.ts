@@ -309,13 +309,18 @@ describe('infra/ (Terraform) matches the code', function () {
       }
     });
 
-    it('project-level roles are only Firestore access and the builder\'s log/artifact writing', function () {
+    it('project-level roles are only Firestore access and the builder\'s log/artifact writing and source reading', function () {
       // Only these two project-level bindings exist; their roles come from the maps checked below.
       const projectLevel = roleResources().filter((x) => x.type.startsWith('google_project_iam') || x.type.startsWith('google_organization_iam') || x.type.startsWith('google_folder_iam'));
       assert.deepEqual(projectLevel.map((r) => `${r.file}: ${r.type}.${r.name}`).sort(), [
         'infra/modules/iam/main.tf: google_project_iam_member.builder',
+        'infra/modules/iam/main.tf: google_project_iam_member.builder_reads_function_sources',
         'infra/modules/iam/main.tf: google_project_iam_member.function_firestore',
       ]);
+      const sources = projectLevel.find((r) => r.name === 'builder_reads_function_sources');
+      assert.equal(sources?.role, 'roles/storage.objectViewer');
+      const cond = resources(files, 'google_project_iam_member').find((r) => r.name === 'builder_reads_function_sources');
+      assert.match(str(block(cond?.body, 'condition')?.expression, 'condition'), /gcf-v2-sources-/, 'the builder may read only the functions source buckets');
       const fsVar = namedBlocks(files, 'variable').find((v) => v.file.dir === 'infra/modules/iam' && v.name === 'firestore_roles');
       assert.match(str(block(fsVar?.body, 'validation')?.condition, 'firestore_roles validation'), /contains\(\["roles\/datastore\.viewer", "roles\/datastore\.user"\], r\)/);
       const firestore = body(envModule('iam').firestore_roles, 'firestore_roles');

@@ -126,3 +126,16 @@ resource "google_project_iam_member" "builder" {
   role    = each.value
   member  = google_service_account.builder.member
 }
+
+# Cloud Functions copies the source archive into its own gcf-v2-sources-*
+# bucket, which Cloud Build then reads: object read on those buckets only.
+resource "google_project_iam_member" "builder_reads_function_sources" {
+  project = var.project_id
+  role    = "roles/storage.objectViewer"
+  member  = google_service_account.builder.member
+
+  condition {
+    title      = "gcf-v2-sources-buckets-only"
+    expression = "resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-\")"
+  }
+}
