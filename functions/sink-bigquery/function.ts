@@ -5,9 +5,8 @@ import { config } from '../lib/config.js';
 import { handlePubSubEvent } from '../lib/handle-message.js';
 import { TABLES } from '../lib/names.js';
 import { bigQueryRowSink } from '../sinks/bigquery-client.js';
-import { parseEnrichedEvent } from '../sinks/enriched-event.js';
 import { tableWriter } from '../sinks/table-writer.js';
-import { sinkBigqueryCore, type SinkBigqueryDeps } from './sink.js';
+import { processEnrichedMessage, type SinkBigqueryDeps } from './sink.js';
 
 let deps: SinkBigqueryDeps | undefined;
 
@@ -24,10 +23,5 @@ function instanceDeps(): SinkBigqueryDeps {
 }
 
 functions.cloudEvent('sinkBigquery', (event: CloudEvent<unknown>) =>
-  handlePubSubEvent('sinkBigquery', event, async (msg, ctx) => {
-    const e = parseEnrichedEvent(msg.data);
-    ctx.deviceId = e.deviceId;
-    ctx.eventId = e.eventId;
-    await sinkBigqueryCore(e, instanceDeps());
-  }),
+  handlePubSubEvent('sinkBigquery', event, (msg, ctx) => processEnrichedMessage(msg, ctx, instanceDeps())),
 );

@@ -5,6 +5,9 @@
 // by insertId); any transient failure propagates, so the delivery is retried.
 import { PermanentError } from '../lib/errors.js';
 import type { EnrichedEvent } from '../lib/events.js';
+import type { MessageContext } from '../lib/handle-message.js';
+import type { PubSubMessage } from '../lib/pubsub-message.js';
+import { parseEnrichedEvent } from '../sinks/enriched-event.js';
 import type { RowToInsert } from '../sinks/row-sink.js';
 import type { RowOutcome } from '../sinks/table-writer.js';
 import { eventRows } from './rows.js';
@@ -19,6 +22,14 @@ export async function sinkBigqueryCore(event: EnrichedEvent, deps: SinkBigqueryD
   const [readings, events] = await Promise.all([deps.writeReadings(rows.readings), deps.writeEvents(rows.events)]);
   const problems = [...describe('readings', rows.readings, readings), ...describe('events', rows.events, events)];
   if (problems.length > 0) throw new PermanentError('bigquery-row-invalid', problems.join('; ').slice(0, 500));
+}
+
+/** The adapter's whole job after decoding: parse (malformed -> PermanentError), name the ids, run the core. */
+export async function processEnrichedMessage(msg: PubSubMessage, ctx: MessageContext, deps: SinkBigqueryDeps): Promise<void> {
+  const e = parseEnrichedEvent(msg.data);
+  ctx.deviceId = e.deviceId;
+  ctx.eventId = e.eventId;
+  await sinkBigqueryCore(e, deps);
 }
 
 function describe(table: string, rows: RowToInsert[], outcomes: RowOutcome[]): string[] {

@@ -4,8 +4,7 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import { Firestore } from '@google-cloud/firestore';
 import { config } from '../lib/config.js';
 import { handlePubSubEvent } from '../lib/handle-message.js';
-import { parseEnrichedEvent } from '../sinks/enriched-event.js';
-import { deviceStateCoalescer, sinkFirestoreCore, type SinkFirestoreDeps } from './sink.js';
+import { deviceStateCoalescer, processEnrichedMessage, type SinkFirestoreDeps } from './sink.js';
 import { FirestoreStateStore } from './state-store.js';
 
 let deps: SinkFirestoreDeps | undefined;
@@ -21,10 +20,5 @@ function instanceDeps(): SinkFirestoreDeps {
 }
 
 functions.cloudEvent('sinkFirestore', (event: CloudEvent<unknown>) =>
-  handlePubSubEvent('sinkFirestore', event, async (msg, ctx) => {
-    const e = parseEnrichedEvent(msg.data);
-    ctx.deviceId = e.deviceId;
-    ctx.eventId = e.eventId;
-    await sinkFirestoreCore(e, instanceDeps());
-  }),
+  handlePubSubEvent('sinkFirestore', event, (msg, ctx) => processEnrichedMessage(msg, ctx, instanceDeps())),
 );
