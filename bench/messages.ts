@@ -104,3 +104,10 @@ export function pushEnvelope(m: DeviceMessage, messageId: string, publishTime: D
     },
   };
 }
+
+/** deviceId -> eventId of its newest event (the traffic's event times grow per device; seq counts from seqBase). */
+export function newestEventIds(traffic: readonly DeviceMessage[], seqBase: number): Map<string, string> {
+  const events = new Map<string, number>();
+  for (const m of traffic) events.set(m.deviceId, (events.get(m.deviceId) ?? 0) + m.events);
+  return new Map([...events].map(([id, n]) => [id, `${id}:${seqBase + n - 1}`]));
+}

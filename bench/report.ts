@@ -124,6 +124,8 @@ export interface ResultsDocument {
   /** Sections that could not run (a dependency missing) and why. */
   skipped: { section: string; reason: string }[];
   notes: string[];
+  /** Structured details sections leave (cost breakdown, raw counts). */
+  details: Record<string, unknown>;
   /** Every row with a target passed (rows without a target do not count). */
   allPassed: boolean;
 }

@@ -4,7 +4,7 @@ import { bigQueryRowBytes, billedInsertBytes, billedOnePerRequest, estimateCost,
 import { BYTES, PRICES, costOf, type BillingRules, type PriceTable } from '../../bench/prices.js';
 import { allPassed, formatMarkdownTable, formatNumber, formatTable, ratioOf, resultsFileName, toRow } from '../../bench/report.js';
 import { interleave, median } from '../../bench/stats.js';
-import { buildTraffic } from '../../bench/messages.js';
+import { buildTraffic, newestEventIds } from '../../bench/messages.js';
 import { parseCounterLine, vmHwmKiB, cpuTicks } from '../../bench/proc-stats.js';
 
 describe('bench report: ratios and pass', () => {
@@ -180,6 +180,22 @@ describe('bench traffic and process readings', () => {
     const first = JSON.parse(a[0]?.data.toString() ?? '{}') as { seq?: number; ts?: string };
     assert.equal(first.seq, 10);
     assert.ok((first.ts ?? '') < now.toISOString());
+  });
+
+  it('knows each device\'s newest event id (what deviceState must end at)', () => {
+    const traffic = buildTraffic({ count: 100, deviceIds: ['d1', 'd2'], now: new Date('2026-11-25T00:00:00Z'), seqBase: 5 });
+    const newest = newestEventIds(traffic, 5);
+    for (const id of ['d1', 'd2']) {
+      const events = traffic
+        .filter((m) => m.deviceId === id)
+        .flatMap((m) => {
+          const body = JSON.parse(m.data.toString()) as { seq?: number; ts: string; events?: { seq: number; ts: string }[] };
+          return body.events ?? [{ seq: body.seq ?? -1, ts: body.ts }];
+        });
+      const latest = events.reduce((a, b) => (b.ts > a.ts ? b : a));
+      assert.equal(newest.get(id), `${id}:${latest.seq}`);
+      assert.equal(latest.seq, Math.max(...events.map((e) => e.seq)));
+    }
   });
 
   it('reads VmHWM and CPU ticks from /proc text', () => {

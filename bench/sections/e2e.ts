@@ -1,0 +1,66 @@
+// Section "e2e": the whole pipeline through the local stack, batched (group
+// commit to BigQuery, per-device coalescing in Firestore: the defaults)
+// beside the naive path (BQ_BATCH_MAX_ROWS=1, BQ_BATCH_MAX_WAIT_MS=0,
+// FIRESTORE_COALESCE_MS=0: one request per row and per message), each on a
+// freshly started stack, same traffic, same run.
+import { loadRuns, type LoadRunResult } from '../load-run.js';
+import { toRow } from '../report.js';
+import type { SectionContext } from '../section.js';
+import type { BenchRow } from '../types.js';
+
+export function firestoreWritesPerMessage(r: LoadRunResult): number {
+  const c = r.firestore.sinkFirestore;
+  return c ? c.firestoreWrites / r.traffic.length : Number.NaN;
+}
+
+export function bigQueryRequestsPerThousandRows(r: LoadRunResult): number {
+  return r.bigquery.rowsInserted > 0 ? (r.bigquery.insertRequests / r.bigquery.rowsInserted) * 1000 : Number.NaN;
+}
+
+function describeRun(r: LoadRunResult): string {
+  const fs = r.firestore.sinkFirestore;
+  return (
+    `${r.mode}: ${r.traffic.length} messages (${r.events} events, ${r.expectedRows} rows) from ${r.plan.devices} devices at ${r.plan.ratePerDevice} msg/s each, ` +
+    `published in ${r.publishSeconds.toFixed(1)} s, ${r.completed ? 'all' : 'NOT all'} through after ${r.elapsedSeconds.toFixed(1)} s; ` +
+    `BigQuery ${r.bigquery.insertRequests} insert requests for ${r.bigquery.rowsInserted} rows (${r.bigquery.rowsDeduplicated} deduplicated, ${r.bigquery.rowsRejected} rejected); ` +
+    (fs ? `Firestore ${fs.firestoreCommits} commits, ${fs.firestoreWrites} document writes, ${fs.firestoreReads} reads in sinkFirestore; ` : 'Firestore counters unavailable; ') +
+    `${r.deviceStateDocs} deviceState documents; ${r.failedDeliveries} failed deliveries`
+  );
+}
+
+export async function benchE2e(ctx: SectionContext): Promise<BenchRow[]> {
+  const batched = await loadRuns.get('batched', ctx);
+  ctx.note(`e2e ${describeRun(batched)}`);
+  const naive = await loadRuns.get('naive', ctx);
+  ctx.note(`e2e ${describeRun(naive)}`);
+  for (const r of [batched, naive]) {
+    if (r.errorLines.length > 0) ctx.note(`e2e ${r.mode}: error lines, first: ${r.errorLines[0]}`);
+    if (r.deviceStateDocs !== r.plan.devices) ctx.note(`e2e ${r.mode}: expected ${r.plan.devices} deviceState documents, found ${r.deviceStateDocs}`);
+  }
+  if (!batched.firestore.sinkFirestore) ctx.note('e2e: no Firestore counter lines from sinkFirestore (bench/fixtures/firestore-counter.ts did not load?)');
+  const vs = { baselineName: 'naive' };
+  return [
+    toRow({ group: 'e2e', name: 'sustained msg/s, publish to rows + state', unit: 'msg/s', value: batched.msgPerSecond, ...vs, baseline: naive.msgPerSecond, better: 'higher' }),
+    toRow({ group: 'e2e', name: 'drain after last publish', unit: 's', value: batched.lagSeconds, ...vs, baseline: naive.lagSeconds, better: 'lower' }),
+    toRow({
+      group: 'e2e',
+      name: 'BigQuery requests per 1,000 rows',
+      unit: '',
+      value: bigQueryRequestsPerThousandRows(batched),
+      ...vs,
+      baseline: bigQueryRequestsPerThousandRows(naive),
+      better: 'lower',
+      target: { on: 'value', op: '<=', threshold: 10 },
+    }),
+    toRow({
+      group: 'e2e',
+      name: 'Firestore writes per message',
+      unit: '',
+      value: firestoreWritesPerMessage(batched),
+      ...vs,
+      baseline: firestoreWritesPerMessage(naive),
+      better: 'lower',
+      target: { on: 'value', op: '<=', threshold: 0.1 },
+    }),
+  ];
+}

@@ -1,0 +1,32 @@
+// Section "memory": peak resident memory (VmHWM) of the function processes
+// under the e2e batched load, against the 256 MiB Cloud Run instance the
+// functions are deployed with (infra/): the target leaves headroom.
+import type { FunctionName } from '../../functions/lib/names.js';
+import { loadRuns } from '../load-run.js';
+import { formatNumber, toRow } from '../report.js';
+import type { SectionContext } from '../section.js';
+import type { BenchRow } from '../types.js';
+
+export const CLOUD_RUN_INSTANCE_MIB = 256;
+const MEASURED: FunctionName[] = ['validate', 'sinkBigquery'];
+
+export async function benchMemory(ctx: SectionContext): Promise<BenchRow[]> {
+  const run = await loadRuns.get('batched', ctx);
+  ctx.note(
+    `memory: peak RSS (VmHWM) under the e2e batched load: ${Object.entries(run.peakRssMiB)
+      .map(([fn, mib]) => `${fn} ${formatNumber(mib)} MiB`)
+      .join(', ')}`,
+  );
+  return MEASURED.map((fn) =>
+    toRow({
+      group: 'memory',
+      name: `${fn} peak RSS`,
+      unit: 'MiB',
+      value: run.peakRssMiB[fn],
+      baselineName: 'Cloud Run instance',
+      baseline: CLOUD_RUN_INSTANCE_MIB,
+      better: 'lower',
+      target: { on: 'value', op: '<=', threshold: 200 },
+    }),
+  );
+}
