@@ -7,7 +7,11 @@ import {
   choiceOpt, colorsFor, EXIT, helpText, numberOpt, parseCli, runCommand, shareOpt, timeOpt, UsageError, CliError, type CommandSpec, type Io,
 } from '../../tools/lib/cli.js';
 import { resolveTarget } from '../../tools/lib/target.js';
+import { readFileSync } from 'node:fs';
 import { simulate } from '../../tools/simulate/main.js';
+import { query } from '../../tools/query/main.js';
+import { EXAMPLES } from '../../tools/query/examples.js';
+import { QUERIES_DOC, queriesMarkdown } from '../../tools/query/write-docs.js';
 
 const SPEC: CommandSpec = {
   command: 'npm run thing --',
@@ -99,6 +103,7 @@ describe('cli: exit codes', () => {
 
   const commands: [string, (argv: string[], io: Io) => Promise<number>, RegExp][] = [
     ['simulate', simulate, /--duplicate-share <share>/],
+    ['query', query, /--example <name>/],
   ];
   for (const [name, run, flag] of commands) {
     it(`${name}: --help prints usage and exits 0; a bad flag exits 2`, async () => {
@@ -119,6 +124,33 @@ describe('cli: exit codes', () => {
     assert.match(io.err(), /add up to more than 1/);
     assert.equal(await simulate(['--devices', '1000'], fakeIo()), 2);
     assert.equal(await simulate(['--rate', '-1'], fakeIo()), 2);
+  });
+});
+
+describe('cli: query examples', () => {
+  it('query: needs SQL or --example, and rejects unknown examples, formats and both at once', async () => {
+    const none = fakeIo();
+    assert.equal(await query([], none), 2);
+    assert.match(none.err(), /give a query/);
+    assert.equal(await query(['--example', 'nope'], fakeIo()), 2);
+    assert.equal(await query(['--format', 'xml', 'SELECT 1'], fakeIo()), 2);
+    assert.equal(await query(['--example', 'anomalies', 'SELECT 1'], fakeIo()), 2);
+  });
+
+  it('--list names every example; --show prints its SQL for the project', async () => {
+    const io = fakeIo();
+    assert.equal(await query(['--list'], io), 0);
+    for (const name of ['hourly-avg', 'p95-by-site', 'silent-devices', 'anomalies']) assert.match(io.out(), new RegExp(`^${name} `, 'm'));
+    const show = fakeIo({});
+    assert.equal(await query(['--example', 'p95-by-site', '--show', '--project', 'demo-x1'], show), 0);
+    assert.match(show.out(), /APPROX_QUANTILES\(value, 100\)\[OFFSET\(95\)\]/);
+    assert.match(show.out(), /FROM `demo-x1\.telemetry\.readings`/);
+  });
+
+  it('docs/queries.md holds exactly the SQL the tool runs (regenerate: node build/tools/query/write-docs.js)', () => {
+    const doc = readFileSync(QUERIES_DOC, 'utf8');
+    assert.equal(doc, queriesMarkdown());
+    for (const e of EXAMPLES) assert.ok(doc.includes(e.sql('demo-iot')), e.name);
   });
 });
 
