@@ -18,9 +18,15 @@ export interface InsertAllOptions {
   maxRowsPerRequest?: number;
   /** The HTTP request limit is 10 MB: keep headroom for the envelope. */
   maxBytesPerRequest?: number;
+  /**
+   * A request not answered by then is a transient failure (the deliveries are
+   * retried; the insertIds absorb a late success). The client itself has no
+   * per-call timeout for insertAll.
+   */
+  requestTimeoutMs?: number;
 }
 
-export const INSERT_ALL_LIMITS = { maxRowsPerRequest: 500, maxBytesPerRequest: 9 * 1024 * 1024 } as const;
+export const INSERT_ALL_LIMITS = { maxRowsPerRequest: 500, maxBytesPerRequest: 9 * 1024 * 1024, requestTimeoutMs: 30_000 } as const;
 
 /** insertIds above this length are replaced by a hash of themselves (still deterministic, so still deduplicated). */
 export const MAX_INSERT_ID_LENGTH = 128;
@@ -47,6 +53,7 @@ function isPartialFailure(err: unknown): err is PartialFailure {
 export class InsertAllSink implements RowSink {
   private readonly maxRows: number;
   private readonly maxBytes: number;
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly table: (name: string) => InsertAllTable,
@@ -54,6 +61,7 @@ export class InsertAllSink implements RowSink {
   ) {
     this.maxRows = Math.min(opts.maxRowsPerRequest ?? INSERT_ALL_LIMITS.maxRowsPerRequest, INSERT_ALL_LIMITS.maxRowsPerRequest);
     this.maxBytes = opts.maxBytesPerRequest ?? INSERT_ALL_LIMITS.maxBytesPerRequest;
+    this.timeoutMs = opts.requestTimeoutMs ?? INSERT_ALL_LIMITS.requestTimeoutMs;
   }
 
   async insert(tableName: string, rows: RowToInsert[]): Promise<InsertResult> {
@@ -72,11 +80,15 @@ export class InsertAllSink implements RowSink {
     for (let attempt = 0; attempt < 2 && pending.length > 0; attempt++) {
       const stopped: typeof pending = [];
       try {
-        await this.table(tableName).insert(
-          pending.map((p) => ({ insertId: boundedInsertId(p.row.insertId), json: p.row.json })),
-          // raw: our own insertIds (else the client invents random ones);
-          // partialRetries 0: the client would resend invalid rows as if transient.
-          { raw: true, skipInvalidRows: true, ignoreUnknownValues: false, partialRetries: 0 },
+        await withTimeout(
+          this.table(tableName).insert(
+            pending.map((p) => ({ insertId: boundedInsertId(p.row.insertId), json: p.row.json })),
+            // raw: our own insertIds (else the client invents random ones);
+            // partialRetries 0: the client would resend invalid rows as if transient.
+            { raw: true, skipInvalidRows: true, ignoreUnknownValues: false, partialRetries: 0 },
+          ),
+          this.timeoutMs,
+          `insertAll into ${tableName}`,
         );
         return rejected;
       } catch (err) {
@@ -118,6 +130,14 @@ export function splitRows(rows: RowToInsert[], maxRows: number, maxBytes: number
   });
   if (cur.length > 0) out.push({ offset: curOffset, rows: cur });
   return out;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransientError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function describe(err: unknown): string {

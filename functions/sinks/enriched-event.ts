@@ -8,6 +8,13 @@ import type { EnrichedEvent, StateValue } from '../lib/events.js';
 /** The canonical event-time form (fixed width, so it sorts as text). */
 export const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
+// The device message schema's rules (schemas/device-message.v1.json), checked
+// again here: the device id becomes a Firestore document id and the keys
+// become Firestore map keys, where anything else could fail a whole
+// coalesced write.
+const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const KEY = /^[a-z][a-z0-9_]{0,63}$/;
+
 type Obj = Record<string, unknown>;
 
 function isObj(v: unknown): v is Obj {
@@ -30,6 +37,12 @@ function strOrNull(o: Obj, k: string): string | null {
   return v;
 }
 
+function deviceId(o: Obj): string {
+  const v = str(o, 'deviceId');
+  if (!DEVICE_ID.test(v)) bad('deviceId');
+  return v;
+}
+
 function time(o: Obj, k: string): string {
   const v = str(o, k);
   if (!CANONICAL_TIME.test(v)) bad(k);
@@ -41,7 +54,8 @@ function record<T>(o: Obj, k: string, ok: (v: unknown) => v is T): Record<string
   if (!isObj(v)) bad(k);
   const out: Record<string, T> = Object.create(null);
   for (const [key, val] of Object.entries(v)) {
-    if (!ok(val)) bad(`${k}.${key.slice(0, 64)}`);
+    if (!KEY.test(key)) bad(`${k} key`);
+    if (!ok(val)) bad(`${k}.${key}`);
     out[key] = val;
   }
   return out;
@@ -64,7 +78,7 @@ export function parseEnrichedEvent(data: Buffer): EnrichedEvent {
   if (seq !== null && !(typeof seq === 'number' && Number.isSafeInteger(seq))) bad('seq');
   const event: EnrichedEvent = {
     eventId: str(body, 'eventId'),
-    deviceId: str(body, 'deviceId'),
+    deviceId: deviceId(body),
     seq,
     eventTime: time(body, 'eventTime'),
     readings: record(body, 'readings', isFiniteNumber),

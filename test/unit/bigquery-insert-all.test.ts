@@ -82,6 +82,11 @@ describe('unit: InsertAllSink (insertAll through the client)', () => {
     });
   }
 
+  it('a request that does not answer in time is transient', async () => {
+    const hung: InsertAllTable = { insert: () => new Promise(() => undefined) };
+    await assert.rejects(new InsertAllSink(() => hung, { requestTimeoutMs: 20 }).insert('readings', rows(1)), (err: unknown) => err instanceof TransientError && /timed out after 20 ms/.test(err.message));
+  });
+
   it('insertIds longer than 128 characters become a stable hash', () => {
     const long = `${'d'.repeat(128)}:h:${'a'.repeat(64)}:temperature`;
     assert.equal(boundedInsertId('dev:1:t'), 'dev:1:t');

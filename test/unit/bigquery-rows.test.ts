@@ -89,6 +89,9 @@ describe('unit: parseEnrichedEvent', () => {
     ['fractional seq', { ...base, seq: 1.5 }],
     ['numeric unit', { ...base, units: { t: 1 } }],
     ['no tenantId', { ...base, tenantId: undefined }],
+    ['a deviceId that is not a document id', { ...base, deviceId: 'a/b' }],
+    ['a metric key outside the schema pattern', { ...base, readings: { __x__: 1 } }],
+    ['a state key outside the schema pattern', { ...base, state: { 'Door.Open': true } }],
   ];
   for (const [name, body] of bad) {
     it(`rejects ${name} as malformed-envelope`, () => {
