@@ -122,7 +122,7 @@ const CASES: Case[] = [
 ];
 
 describe('integration: firestore.rules on the Firestore emulator', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   let emulator: RunningEmulator | undefined;
   let testEnv: RulesTestEnvironment | undefined;
   const projectId = `demo-rules-${randomBytes(4).toString('hex')}`;
@@ -132,7 +132,7 @@ describe('integration: firestore.rules on the Firestore emulator', function () {
     // Denials are the expected outcome of most cases: keep the SDK from
     // logging each one as a stream error.
     setLogLevel('silent');
-    emulator = await startFirestoreEmulator();
+    emulator = await startFirestoreEmulator({ timeoutMs: 120_000 }); // a JVM start: slow on a busy machine
     testEnv = await initializeTestEnvironment({
       projectId,
       firestore: { host: LOOPBACK, port: emulator.port, rules: readFileSync(path.join(ROOT, 'firestore.rules'), 'utf8') },
@@ -153,6 +153,7 @@ describe('integration: firestore.rules on the Firestore emulator', function () {
   after(async function () {
     await testEnv?.cleanup();
     await emulator?.stop();
+    setLogLevel('info'); // the SDK's default, for whatever runs next in this process
   });
 
   for (const c of CASES) {
