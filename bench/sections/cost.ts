@@ -57,6 +57,9 @@ export async function benchCost(ctx: SectionContext): Promise<BenchRow[]> {
     estimates[run.mode] = { counts, estimate: estimateCost(counts, PRICES, BILLING_RULES) };
   }
   ctx.detail('cost', { prices: PRICES, rules: BILLING_RULES, ...estimates });
+  for (const run of [batched, naive]) {
+    if (!run.completed) ctx.note(`cost: the ${run.mode} run did not finish in time, so its counts cover only what got through (an underestimate)`);
+  }
   const ours = estimates.batched.estimate;
   const base = estimates.naive.estimate;
   ctx.note(
