@@ -8,12 +8,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { stopAllStarted } from '../tools/lib/process-group.js';
 import { repoPath } from '../tools/emulate/repo-root.js';
+import { parseBenchArgs, UsageError, type BenchArgs } from './args.js';
 import { progressLine } from './progress.js';
 import { allPassed, formatTable, resultsFileName, type ResultsDocument } from './report.js';
-import { SectionSkipped, type Section, type SectionContext } from './section.js';
+import { SectionSkipped, type SectionContext } from './section.js';
 import { SECTIONS } from './sections/index.js';
 import type { BenchRow } from './types.js';
 
@@ -32,46 +32,10 @@ Options:
   --help        this text
 `;
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-export interface BenchArgs {
-  sections: Section[];
-  quick: boolean;
-  help: boolean;
-}
-
-export function parseBenchArgs(argv: string[], sections: readonly Section[] = SECTIONS): BenchArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-      allowPositionals: false,
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { only, quick, help } = parsed.values;
-  let chosen = [...sections];
-  if (only !== undefined) {
-    const names = only.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = names.filter((n) => !sections.some((s) => s.name === n));
-    if (names.length === 0 || unknown.length > 0) {
-      throw new UsageError(`--only: unknown section ${unknown.join(', ') || '(none given)'}; sections: ${sections.map((s) => s.name).join(', ')}`);
-    }
-    // Keep the documented order whatever order they were given in.
-    chosen = sections.filter((s) => names.includes(s.name));
-  }
-  return { sections: chosen, quick: quick ?? false, help: help ?? false };
-}
-
 async function main(): Promise<number> {
   let args: BenchArgs;
   try {
-    args = parseBenchArgs(process.argv.slice(2));
+    args = parseBenchArgs(process.argv.slice(2), SECTIONS);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n\n${HELP}`);

@@ -5,6 +5,8 @@ import { BYTES, PRICES, costOf, type BillingRules, type PriceTable } from '../..
 import { allPassed, formatMarkdownTable, formatNumber, formatTable, ratioOf, resultsFileName, toRow } from '../../bench/report.js';
 import { interleave, median } from '../../bench/stats.js';
 import { buildTraffic, newestEventIds } from '../../bench/messages.js';
+import { parseBenchArgs, UsageError } from '../../bench/args.js';
+import type { Section } from '../../bench/section.js';
 import { parseCounterLine, vmHwmKiB, cpuTicks } from '../../bench/proc-stats.js';
 
 describe('bench report: ratios and pass', () => {
@@ -78,6 +80,30 @@ describe('bench report: formatting', () => {
 
   it('names results files by start time without colons', () => {
     assert.equal(resultsFileName(new Date('2026-11-25T05:06:07.089Z')), '2026-11-25T05-06-07.089Z.json');
+  });
+});
+
+describe('bench command line', () => {
+  const sections: Section[] = ['core', 'http', 'e2e'].map((name) => ({ name, summary: name, run: async () => [] }));
+  const names = (argv: string[]): string[] => parseBenchArgs(argv, sections).sections.map((s) => s.name);
+
+  it('runs every section by default, and --only picks some in the documented order', () => {
+    assert.deepEqual(names([]), ['core', 'http', 'e2e']);
+    assert.deepEqual(names(['--only', 'e2e,core']), ['core', 'e2e']);
+    assert.deepEqual(names(['--only=http']), ['http']);
+  });
+
+  it('reads --quick and --help', () => {
+    assert.equal(parseBenchArgs(['--quick'], sections).quick, true);
+    assert.equal(parseBenchArgs([], sections).quick, false);
+    assert.equal(parseBenchArgs(['-h'], sections).help, true);
+  });
+
+  it('rejects unknown sections, unknown flags and positionals with a UsageError', () => {
+    assert.throws(() => parseBenchArgs(['--only', 'core,nope'], sections), (e: unknown) => e instanceof UsageError && /nope/.test(e.message));
+    assert.throws(() => parseBenchArgs(['--only', ','], sections), UsageError);
+    assert.throws(() => parseBenchArgs(['--fast'], sections), UsageError);
+    assert.throws(() => parseBenchArgs(['core'], sections), UsageError);
   });
 });
 
