@@ -10,6 +10,7 @@ import { resolveTarget } from '../../tools/lib/target.js';
 import { readFileSync } from 'node:fs';
 import { simulate } from '../../tools/simulate/main.js';
 import { query } from '../../tools/query/main.js';
+import { replay } from '../../tools/replay/main.js';
 import { EXAMPLES } from '../../tools/query/examples.js';
 import { QUERIES_DOC, queriesMarkdown } from '../../tools/query/write-docs.js';
 
@@ -104,6 +105,7 @@ describe('cli: exit codes', () => {
   const commands: [string, (argv: string[], io: Io) => Promise<number>, RegExp][] = [
     ['simulate', simulate, /--duplicate-share <share>/],
     ['query', query, /--example <name>/],
+    ['replay', replay, /-n, --dry-run/],
   ];
   for (const [name, run, flag] of commands) {
     it(`${name}: --help prints usage and exits 0; a bad flag exits 2`, async () => {
@@ -124,6 +126,19 @@ describe('cli: exit codes', () => {
     assert.match(io.err(), /add up to more than 1/);
     assert.equal(await simulate(['--devices', '1000'], fakeIo()), 2);
     assert.equal(await simulate(['--rate', '-1'], fakeIo()), 2);
+  });
+});
+
+describe('cli: replay flags', () => {
+  it('--dry-run with --publish, a bad time and --until before --since are usage errors', async () => {
+    const both = fakeIo();
+    assert.equal(await replay(['--dry-run', '--publish'], both), 2);
+    assert.match(both.err(), /--dry-run or --publish, not both/);
+    assert.equal(await replay(['--since', 'last week'], fakeIo()), 2);
+    const order = fakeIo();
+    assert.equal(await replay(['--since', '1h', '--until', '2h'], order), 2);
+    assert.match(order.err(), /--until must be later than --since/);
+    assert.equal(await replay(['--limit', '0'], fakeIo()), 2);
   });
 });
 
