@@ -119,7 +119,7 @@ export function tokenize(sql: string): Token[] {
       continue;
     }
     if (c === '@') {
-      const m = /^@@?[A-Za-z_][A-Za-z0-9_.]*/.exec(sql.slice(i));
+      const m = /^@@?[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i));
       if (!m) throw invalidQuery(`Syntax error: Unexpected "@" at [1:${i + 1}]`);
       out.push({ kind: 'param', value: m[0].slice(1), pos: i });
       i += m[0].length;

@@ -129,11 +129,13 @@ export class GoogleSqlTranslator implements Translator {
     const hasWhere = tree.some((n) => isWord(n, 'WHERE'));
     if ((type === 'UPDATE' || type === 'DELETE') && !hasWhere) throw invalidQuery(`${type} must have a WHERE clause`);
     const verb = type === 'INSERT' ? 'INSERT INTO' : type === 'DELETE' ? 'DELETE FROM' : type === 'MERGE' ? 'MERGE INTO' : 'UPDATE';
-    return { sql: `${verb} ${ref.sql}`, next: ref.next, target: ref.target! };
+    // INSERT INTO t (cols): a column list, not an alias.
+    const aliased = type === 'INSERT' ? { sql: ref.bare ?? ref.sql, next: ref.next } : this.withAlias(tree, ref);
+    return { sql: `${verb} ${aliased.sql}`, next: aliased.next, target: ref.target! };
   }
 
   /** Parses a table path at i (ident/qident chain); null if there is none. */
-  private tableRef(nodes: Node[], i: number): { sql: string; next: number; target?: TableTarget } | null {
+  private tableRef(nodes: Node[], i: number): { sql: string; next: number; target?: TableTarget; bare?: string } | null {
     const parts: string[] = [];
     let j = i;
     for (;;) {
@@ -159,11 +161,23 @@ export class GoogleSqlTranslator implements Translator {
     throw invalidQuery(`Invalid table name: ${parts.join('.')}`);
   }
 
-  private resolved(target: TableTarget, next: number): { sql: string; next: number; target: TableTarget } {
+  // `FROM ds.t AS x` / `FROM ds.t x`: the caller's alias replaces the default one (the table name).
+  private withAlias(nodes: Node[], ref: { sql: string; next: number; bare?: string }): { sql: string; next: number } {
+    const a = nodes[ref.next];
+    const b = nodes[ref.next + 1];
+    const base = ref.bare ?? ref.sql;
+    if (isWord(a, 'AS') && b && (b.kind === 'ident' || b.kind === 'qident')) return { sql: `${base} AS ${qid(b.value)}`, next: ref.next + 2 };
+    if (a && (a.kind === 'qident' || (a.kind === 'ident' && !KEYWORDS.has(a.value.toUpperCase()) && !UNSUPPORTED_WORDS[a.value.toUpperCase()]))) {
+      return { sql: `${base} AS ${qid(a.value)}`, next: ref.next + 1 };
+    }
+    return { sql: ref.sql, next: ref.next };
+  }
+
+  private resolved(target: TableTarget, next: number): { sql: string; next: number; target: TableTarget; bare: string } {
     const r = this.opts.resolveTable(target);
     this.tables.push(target);
     if (r.ingestionTime) this.usesIngestionTable = true;
-    return { sql: `${r.sql} AS ${qid(target.table)}`, next, target };
+    return { sql: `${r.sql} AS ${qid(target.table)}`, next, target, bare: r.sql };
   }
 
   /** Translates a node list (one nesting level) to DuckDB SQL. */
@@ -188,18 +202,9 @@ export class GoogleSqlTranslator implements Translator {
         if (!isGroup(n)) {
           const ref = this.tableRef(nodes, i);
           if (ref) {
-            pushOperand(ref.sql);
-            i = ref.next - 1;
-            // `FROM ds.t AS x` / `FROM ds.t x`: our own alias is replaced by theirs.
-            const a = nodes[i + 1];
-            const b = nodes[i + 2];
-            if (isWord(a, 'AS') && b && (b.kind === 'ident' || b.kind === 'qident')) {
-              pieces[pieces.length - 1]!.text = ref.sql.replace(/ AS "[^"]*(?:""[^"]*)*"$/, '') + ` AS ${qid(b.value)}`;
-              i += 2;
-            } else if (a && (a.kind === 'qident' || (a.kind === 'ident' && !KEYWORDS.has(a.value.toUpperCase()) && !UNSUPPORTED_WORDS[a.value.toUpperCase()]))) {
-              pieces[pieces.length - 1]!.text = ref.sql.replace(/ AS "[^"]*(?:""[^"]*)*"$/, '') + ` AS ${qid(a.value)}`;
-              i += 1;
-            }
+            const aliased = this.withAlias(nodes, ref);
+            pushOperand(aliased.sql);
+            i = aliased.next - 1;
             continue;
           }
         }
