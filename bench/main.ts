@@ -12,7 +12,7 @@ import { stopAllStarted } from '../tools/lib/process-group.js';
 import { repoPath } from '../tools/emulate/repo-root.js';
 import { parseBenchArgs, UsageError, type BenchArgs } from './args.js';
 import { progressLine } from './progress.js';
-import { allPassed, formatTable, resultsFileName, type ResultsDocument } from './report.js';
+import { allPassed, busyMachineNote, formatTable, resultsFileName, type ResultsDocument } from './report.js';
 import { SectionSkipped, type SectionContext } from './section.js';
 import { SECTIONS } from './sections/index.js';
 import type { BenchRow } from './types.js';
@@ -49,6 +49,7 @@ async function main(): Promise<number> {
   }
 
   const startedAt = new Date();
+  const loadAtStart = os.loadavg()[0] ?? 0;
   const line = progressLine();
   const rows: BenchRow[] = [];
   const notes: string[] = [];
@@ -66,6 +67,10 @@ async function main(): Promise<number> {
     },
   };
 
+  // Sampled through the run: the busiest minute is what matters for the noise note.
+  const loadSamples: number[] = [];
+  const sampler = setInterval(() => loadSamples.push(os.loadavg()[0] ?? 0), 10_000);
+  sampler.unref();
   let failed = false;
   for (const section of args.sections) {
     line.update(`${section.name}: starting`);
@@ -81,10 +86,14 @@ async function main(): Promise<number> {
       if (!(err instanceof SectionSkipped)) failed = true;
     }
   }
+  clearInterval(sampler);
   line.done();
   await stopAllStarted();
 
   const finishedAt = new Date();
+  const loadAtEnd = os.loadavg()[0] ?? 0;
+  const busy = busyMachineNote([loadAtStart, ...loadSamples, loadAtEnd], os.cpus().length);
+  if (busy) notes.push(busy);
   const doc: ResultsDocument = {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
@@ -97,6 +106,8 @@ async function main(): Promise<number> {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
       memoryMiB: Math.round(os.totalmem() / 1024 / 1024),
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: loadAtEnd,
     },
     rows,
     skipped,

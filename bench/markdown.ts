@@ -7,7 +7,8 @@ import { formatMarkdownTable, formatNumber, type ResultsDocument } from './repor
 export function resultsMarkdown(doc: ResultsDocument): string {
   const h = doc.host;
   const out = [
-    `Run ${doc.startedAt} (${doc.durationSeconds} s${doc.quick ? ', --quick' : ''}) on ${h.cpus} × ${h.cpuModel}, ${formatNumber(h.memoryMiB)} MiB, Node ${h.node}, ${h.platform}.`,
+    `Run ${doc.startedAt} (${doc.durationSeconds} s${doc.quick ? ', --quick' : ''}) on ${h.cpus} × ${h.cpuModel}, ${formatNumber(h.memoryMiB)} MiB, ` +
+      `Node ${h.node}, ${h.platform}; 1-minute load average ${formatNumber(h.loadAverageAtStart)} at the start, ${formatNumber(h.loadAverageAtEnd)} at the end.`,
     '',
     formatMarkdownTable(doc.rows),
     '',

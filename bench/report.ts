@@ -119,7 +119,7 @@ export interface ResultsDocument {
   durationSeconds: number;
   quick: boolean;
   sections: string[];
-  host: { node: string; platform: string; cpus: number; cpuModel: string; memoryMiB: number };
+  host: { node: string; platform: string; cpus: number; cpuModel: string; memoryMiB: number; loadAverageAtStart: number; loadAverageAtEnd: number };
   rows: BenchRow[];
   /** Sections that could not run (a dependency missing) and why. */
   skipped: { section: string; reason: string }[];
@@ -128,6 +128,13 @@ export interface ResultsDocument {
   details: Record<string, unknown>;
   /** Every row with a target passed (rows without a target do not count). */
   allPassed: boolean;
+}
+
+/** A note when other work kept the machine busy (1-minute load average above the CPU count). */
+export function busyMachineNote(loadAverages: readonly number[], cpus: number): string | undefined {
+  const worst = Math.max(...loadAverages);
+  if (!(worst > cpus)) return undefined;
+  return `the machine was busy with other work (1-minute load average up to ${formatNumber(worst)} on ${cpus} CPUs): ratios are noisier and the e2e rates lower than on an idle machine`;
 }
 
 export function allPassed(rows: readonly BenchRow[]): boolean {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { READINGS } from '../../schemas/bigquery-tables.js';
 import { bigQueryRowBytes, billedInsertBytes, billedOnePerRequest, estimateCost, pubsubMessageBytes, type OperationCounts } from '../../bench/cost.js';
 import { BYTES, PRICES, costOf, type BillingRules, type PriceTable } from '../../bench/prices.js';
-import { allPassed, formatMarkdownTable, formatNumber, formatTable, ratioOf, resultsFileName, toRow } from '../../bench/report.js';
+import { allPassed, busyMachineNote, formatMarkdownTable, formatNumber, formatTable, ratioOf, resultsFileName, toRow } from '../../bench/report.js';
 import { interleave, median } from '../../bench/stats.js';
 import { buildTraffic, newestEventIds } from '../../bench/messages.js';
 import { parseBenchArgs, UsageError } from '../../bench/args.js';
@@ -76,6 +76,11 @@ describe('bench report: formatting', () => {
     assert.equal(md[0], '| section | measure | ours | baseline | ratio | target | pass |');
     assert.equal(md[1], '| --- | --- | ---: | ---: | ---: | --- | --- |');
     assert.equal(md[2], '| g | a\\|b | 1 |  |  |  |  |');
+  });
+
+  it('notes a busy machine only when the load average exceeds the CPUs', () => {
+    assert.equal(busyMachineNote([0.5, 1.9], 2), undefined);
+    assert.match(busyMachineNote([0.5, 7.25], 2) ?? '', /load average up to 7\.25 on 2 CPUs/);
   });
 
   it('names results files by start time without colons', () => {
