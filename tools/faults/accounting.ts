@@ -1,0 +1,119 @@
+// The fault run's books: what was published against what the sinks hold.
+// "lost" is an expected row that is not there; "doubled" is a row stored more
+// than once (readings: total - distinct (event_id, metric), as insertAll's
+// de-duplication is only best effort); "unexpected" is a row nobody published.
+import type { BigQuery } from '@google-cloud/bigquery';
+import { DATASET, TABLES } from '../../functions/lib/names.js';
+import type { ExpectedOutcome, MessageKind } from '../lib/message-mix.js';
+
+export interface TableCount {
+  expected: number;
+  total: number;
+  distinct: number;
+  lost: number;
+  doubled: number;
+  unexpected: number;
+}
+
+export interface ReasonCount {
+  reason: string;
+  expected: number;
+  got: number;
+}
+
+export interface Accounting {
+  published: Record<MessageKind, number> & { poison: number };
+  readings: TableCount;
+  events: TableCount;
+  deadLetters: ReasonCount[];
+  /** max-delivery-attempts rows by stage (the subscription's function, or the poison subscription). */
+  maxDeliveryByStage: Record<string, number>;
+  firestore: { documents: number; checked: number; skipped: number; problems: string[] };
+  /** Examples of lost / unexpected keys, for the log. */
+  examples: { lost: string[]; unexpected: string[] };
+}
+
+export interface Counts {
+  readings: number;
+  events: number;
+  deadletter: number;
+}
+
+async function rows<T>(bq: BigQuery, sql: string): Promise<T[]> {
+  const [r] = await bq.query({ query: sql });
+  return r as T[];
+}
+
+export async function currentCounts(bq: BigQuery): Promise<Counts> {
+  const [r] = await rows<Record<keyof Counts, number>>(
+    bq,
+    `SELECT (SELECT COUNT(*) FROM ${DATASET}.${TABLES.readings}) AS readings,
+            (SELECT COUNT(*) FROM ${DATASET}.${TABLES.events}) AS events,
+            (SELECT COUNT(*) FROM ${DATASET}.${TABLES.deadLetter}) AS deadletter`,
+  );
+  return { readings: Number(r?.readings ?? 0), events: Number(r?.events ?? 0), deadletter: Number(r?.deadletter ?? 0) };
+}
+
+function tableCount(expectedKeys: ReadonlySet<string>, stored: readonly string[]): TableCount & { lostKeys: string[]; unexpectedKeys: string[] } {
+  const distinct = new Set(stored);
+  const lostKeys = [...expectedKeys].filter((k) => !distinct.has(k));
+  const unexpectedKeys = [...distinct].filter((k) => !expectedKeys.has(k));
+  return {
+    expected: expectedKeys.size,
+    total: stored.length,
+    distinct: distinct.size,
+    lost: lostKeys.length,
+    doubled: stored.length - distinct.size,
+    unexpected: unexpectedKeys.length,
+    lostKeys,
+    unexpectedKeys,
+  };
+}
+
+export async function bigQueryAccounting(
+  bq: BigQuery,
+  expected: ExpectedOutcome,
+  extraDeadLetters: Record<string, number>,
+): Promise<Pick<Accounting, 'readings' | 'events' | 'deadLetters' | 'maxDeliveryByStage' | 'examples'>> {
+  const readingRows = await rows<{ event_id: string; metric: string }>(bq, `SELECT event_id, metric FROM ${DATASET}.${TABLES.readings}`);
+  const eventRows = await rows<{ event_id: string }>(bq, `SELECT event_id FROM ${DATASET}.${TABLES.events}`);
+  const dl = await rows<{ reason: string; stage: string; n: number }>(bq, `SELECT reason, stage, COUNT(*) AS n FROM ${DATASET}.${TABLES.deadLetter} GROUP BY reason, stage`);
+
+  const { lostKeys, unexpectedKeys, ...readings } = tableCount(expected.readings, readingRows.map((r) => `${r.event_id}|${r.metric}`));
+  const { lostKeys: _l, unexpectedKeys: _u, ...events } = tableCount(expected.events, eventRows.map((r) => r.event_id));
+
+  const want: Record<string, number> = { ...expected.deadLetters };
+  for (const [k, v] of Object.entries(extraDeadLetters)) want[k] = (want[k] ?? 0) + v;
+  const got: Record<string, number> = {};
+  const maxDeliveryByStage: Record<string, number> = {};
+  for (const r of dl) {
+    got[r.reason] = (got[r.reason] ?? 0) + Number(r.n);
+    if (r.reason === 'max-delivery-attempts') maxDeliveryByStage[r.stage] = (maxDeliveryByStage[r.stage] ?? 0) + Number(r.n);
+  }
+  const reasons = [...new Set([...Object.keys(want), ...Object.keys(got)])].sort();
+  return {
+    readings,
+    events,
+    deadLetters: reasons.map((reason) => ({ reason, expected: want[reason] ?? 0, got: got[reason] ?? 0 })),
+    maxDeliveryByStage,
+    examples: { lost: lostKeys.slice(0, 5), unexpected: unexpectedKeys.slice(0, 5) },
+  };
+}
+
+/** Totals over every table: a dead letter missing is lost, one too many is doubled. */
+export function totals(a: Accounting): { lost: number; doubled: number; unexpected: number; stateWrong: number } {
+  let lost = a.readings.lost + a.events.lost;
+  let doubled = a.readings.doubled + a.events.doubled;
+  for (const r of a.deadLetters) {
+    if (r.got < r.expected) lost += r.expected - r.got;
+    if (r.got > r.expected && r.expected > 0) doubled += r.got - r.expected;
+  }
+  // A reason nobody expected is a row in the wrong place (e.g. a stage that gave up).
+  const unexpected = a.readings.unexpected + a.events.unexpected + a.deadLetters.filter((r) => r.expected === 0).reduce((s, r) => s + r.got, 0);
+  return { lost, doubled, unexpected, stateWrong: a.firestore.problems.length };
+}
+
+export function accountingOk(a: Accounting): boolean {
+  const t = totals(a);
+  return t.lost === 0 && t.doubled === 0 && t.unexpected === 0 && t.stateWrong === 0;
+}
