@@ -1,10 +1,12 @@
 // handlePubSubEvent: the one retry-vs-dead-letter rule, with the dead-letter
-// publisher injected.
+// publisher injected; and publishJson's failure handling.
 import assert from 'node:assert/strict';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { PermanentError, TransientError } from '../../functions/lib/errors.js';
 import type { DeadLetterEnvelope } from '../../functions/lib/events.js';
 import { handlePubSubEvent, type HandleDeps } from '../../functions/lib/handle-message.js';
+import { publishJson } from '../../functions/lib/pubsub-clients.js';
+import type { Topic } from '@google-cloud/pubsub';
 
 function cloudEvent(data: unknown): CloudEvent<unknown> {
   return { id: 'ce-1', source: '//pubsub.googleapis.com/projects/demo-iot/topics/device-events', specversion: '1.0', type: 'google.cloud.pubsub.topic.v1.messagePublished', data } as CloudEvent<unknown>;
@@ -105,5 +107,35 @@ describe('handlePubSubEvent', () => {
       d,
     );
     assert.equal(d.sent.length, 0);
+  });
+});
+
+describe('publishJson', () => {
+  function fakeTopic(fail: boolean) {
+    const calls: { resumed: string[]; published: { data: string; orderingKey?: string; attributes?: Record<string, string> }[] } = { resumed: [], published: [] };
+    const topic = {
+      name: 'projects/p/topics/events-valid',
+      async publishMessage(m: { data: Buffer; orderingKey?: string; attributes?: Record<string, string> }) {
+        calls.published.push({ data: m.data.toString(), ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}), ...(m.attributes ? { attributes: m.attributes } : {}) });
+        if (fail) throw new Error('UNAVAILABLE');
+        return 'id-1';
+      },
+      resumePublishing(key: string) {
+        calls.resumed.push(key);
+      },
+    };
+    return { topic: topic as unknown as Topic, calls };
+  }
+
+  it('publishes JSON with attributes and ordering key', async () => {
+    const { topic, calls } = fakeTopic(false);
+    assert.equal(await publishJson(topic, { a: 1 }, { attributes: { eventId: 'e' }, orderingKey: 'dev-1' }), 'id-1');
+    assert.deepEqual(calls.published, [{ data: '{"a":1}', orderingKey: 'dev-1', attributes: { eventId: 'e' } }]);
+  });
+
+  it('a failed publish resumes the ordering key and throws a TransientError (retry)', async () => {
+    const { topic, calls } = fakeTopic(true);
+    await assert.rejects(publishJson(topic, { a: 1 }, { orderingKey: 'dev-1' }), TransientError);
+    assert.deepEqual(calls.resumed, ['dev-1']);
   });
 });
