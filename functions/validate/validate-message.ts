@@ -19,7 +19,7 @@ import { PermanentError } from '../lib/errors.js';
 import type { StateValue, ValidEvent } from '../lib/events.js';
 import type { PubSubMessage } from '../lib/pubsub-message.js';
 import { canonicalOr, parseRfc3339 } from '../lib/canonical-time.js';
-import type { BatchEventV1, BatchMessageV1, SingleMessageV1 } from '../../schemas/device-message.v1.js';
+import { DEVICE_ID_PATTERN, type BatchEventV1, type BatchMessageV1, type SingleMessageV1 } from '../../schemas/device-message.v1.js';
 import { eventIdFor } from './event-id.js';
 import { checkParsedJson, jsonDepthExceeds, safePath } from './json-guards.js';
 import type { ReplayGuard } from './replay-guard.js';
@@ -60,6 +60,7 @@ export const DEFAULT_SCHEMA_VERSION = '1';
 
 // fatal: invalid UTF-8 throws instead of turning into U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
 
 type EventBody = SingleMessageV1 | BatchEventV1;
 
@@ -94,16 +95,20 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
     throw new PermanentError('not-object', `top level is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`);
   }
 
+  // A well-formed deviceId is worth keeping on a schema failure: analysts
+  // filter the dead-letter table by device.
+  const claimed = (parsed as { deviceId?: unknown }).deviceId;
+  const claimedIds = { deviceId: typeof claimed === 'string' && DEVICE_ID.test(claimed) ? claimed : null };
   const isBatch = Object.hasOwn(parsed, 'events');
   let deviceId: string;
   let bodies: readonly EventBody[];
   if (isBatch) {
-    if (!validators.batch(parsed)) throw schemaError(validators.batch.errors?.[0]);
+    if (!validators.batch(parsed)) throw schemaError(validators.batch.errors?.[0]).withIds(claimedIds);
     const batch: BatchMessageV1 = parsed;
     deviceId = batch.deviceId;
     bodies = batch.events;
   } else {
-    if (!validators.single(parsed)) throw schemaError(validators.single.errors?.[0]);
+    if (!validators.single(parsed)) throw schemaError(validators.single.errors?.[0]).withIds(claimedIds);
     const single: SingleMessageV1 = parsed;
     deviceId = single.deviceId;
     bodies = [single];

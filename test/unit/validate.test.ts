@@ -58,6 +58,13 @@ describe('validate core: bad inputs', () => {
     assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted'), false);
   });
 
+  it('a schema failure keeps a well-formed deviceId for the dead letter, never a malformed one', async () => {
+    const a = await rejection(validateMessage(pubsubMessage(JSON.stringify(msg({ readings: { T: 1 } }))), testDeps()));
+    assert.equal(a.deviceId, 'sensor-042');
+    const b = await rejection(validateMessage(pubsubMessage(JSON.stringify(msg({ deviceId: 'a/b' }))), testDeps()));
+    assert.equal(b.deviceId, undefined);
+  });
+
   it('errors raised after the schema carry the deviceId for the dead letter', async () => {
     const err = await rejection(validateMessage(pubsubMessage(JSON.stringify(msg({ ts: '2026-12-24T00:00:00Z' }))), testDeps()));
     assert.equal(err.reason, 'clock-skew-future');
