@@ -1,5 +1,5 @@
 // Small statistics for side-by-side measurements. The machines are shared and
-// noisy, so A and B are measured alternately (A B A B ...) and compared by
+// noisy, so variants are measured alternately (A B, B A, ...) and compared by
 // their medians: a burst of noise hits one round of each, not one side.
 
 export function median(xs: readonly number[]): number {
@@ -9,26 +9,23 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-export interface Paired {
-  a: number[];
-  b: number[];
+export interface Variant {
+  name: string;
+  /** One measurement (e.g. msg/s over one timed run). */
+  run(): Promise<number> | number;
 }
 
 /**
- * Runs `a` and `b` alternately for `rounds` rounds, swapping which goes first
- * every round so neither always gets the warmer (or noisier) slot.
+ * Measures every variant once per round, rotating which goes first each
+ * round (A B C, B C A, C A B, ...), so none always gets the warmest (or the
+ * noisiest) slot. Returns every variant's measurements, by name.
  */
-export async function interleave(rounds: number, a: (round: number) => Promise<number> | number, b: (round: number) => Promise<number> | number, onRound?: (round: number, p: Paired) => void): Promise<Paired> {
-  const out: Paired = { a: [], b: [] };
+export async function rotatingRounds(rounds: number, variants: readonly Variant[], onRound?: (round: number, results: Map<string, number[]>) => void): Promise<Map<string, number[]>> {
+  const results = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let i = 0; i < rounds; i++) {
-    if (i % 2 === 0) {
-      out.a.push(await a(i));
-      out.b.push(await b(i));
-    } else {
-      out.b.push(await b(i));
-      out.a.push(await a(i));
-    }
-    onRound?.(i, out);
+    const k = i % variants.length;
+    for (const v of [...variants.slice(k), ...variants.slice(0, k)]) results.get(v.name)?.push(await v.run());
+    onRound?.(i, results);
   }
-  return out;
+  return results;
 }

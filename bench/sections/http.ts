@@ -16,7 +16,7 @@ import { BARE_TARGET, NO_PUBLISH_TARGET } from '../fixtures/targets.js';
 import { buildTraffic, pushEnvelope } from '../messages.js';
 import { toRow } from '../report.js';
 import { SectionSkipped, type SectionContext } from '../section.js';
-import { median } from '../stats.js';
+import { median, rotatingRounds } from '../stats.js';
 import type { BenchRow } from '../types.js';
 
 interface Server {
@@ -116,15 +116,19 @@ export async function benchHttp(ctx: SectionContext): Promise<BenchRow[]> {
       await load(s, bodies, connections, 2);
     }
     const results: Record<string, LoadResult[]> = { validate: [], 'validate-no-publish': [], bare: [] };
-    for (let i = 0; i < rounds; i++) {
-      // Rotate the order every round, so no server always runs first.
-      const order = [...servers.slice(i % 3), ...servers.slice(0, i % 3)];
-      for (const s of order) {
-        ctx.progress(`http: round ${i + 1}/${rounds}: ${s.name} (${connections} connections, ${seconds} s)`);
-        results[s.name]!.push(await load(s, bodies, connections, seconds));
-      }
-    }
-
+    await rotatingRounds(
+      rounds,
+      servers.map((s) => ({
+        name: s.name,
+        run: async () => {
+          ctx.progress(`http: ${s.name} (${connections} connections, ${seconds} s)`);
+          const r = await load(s, bodies, connections, seconds);
+          results[s.name]?.push(r);
+          return r.rps;
+        },
+      })),
+      (i) => ctx.progress(`http: round ${i + 1}/${rounds} done`),
+    );
     const rps = (name: string): number => median((results[name] ?? []).map((r) => r.rps));
     const bad = (name: string): number => (results[name] ?? []).reduce((s, r) => s + r.non2xx + r.errors, 0);
     for (const s of servers) {

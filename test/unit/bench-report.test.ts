@@ -3,7 +3,7 @@ import { READINGS } from '../../schemas/bigquery-tables.js';
 import { bigQueryRowBytes, billedInsertBytes, billedOnePerRequest, estimateCost, pubsubMessageBytes, type OperationCounts } from '../../bench/cost.js';
 import { BYTES, PRICES, costOf, type BillingRules, type PriceTable } from '../../bench/prices.js';
 import { allPassed, busyMachineNote, formatMarkdownTable, formatNumber, formatTable, ratioOf, resultsFileName, toRow } from '../../bench/report.js';
-import { interleave, median } from '../../bench/stats.js';
+import { median, rotatingRounds } from '../../bench/stats.js';
 import { buildTraffic, newestEventIds } from '../../bench/messages.js';
 import { parseBenchArgs, UsageError } from '../../bench/args.js';
 import type { Section } from '../../bench/section.js';
@@ -119,15 +119,12 @@ describe('bench stats', () => {
     assert.ok(Number.isNaN(median([])));
   });
 
-  it('interleave alternates which side runs first', async () => {
+  it('rotatingRounds rotates which variant runs first', async () => {
     const order: string[] = [];
-    const p = await interleave(
-      4,
-      (i) => (order.push(`a${i}`), i),
-      (i) => (order.push(`b${i}`), 10 + i),
-    );
-    assert.deepEqual(order, ['a0', 'b0', 'b1', 'a1', 'a2', 'b2', 'b3', 'a3']);
-    assert.deepEqual(p, { a: [0, 1, 2, 3], b: [10, 11, 12, 13] });
+    const variant = (name: string, value: number) => ({ name, run: () => (order.push(name), value) });
+    const r = await rotatingRounds(4, [variant('a', 1), variant('b', 2), variant('c', 3)]);
+    assert.deepEqual(order, ['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b', 'a', 'b', 'c']);
+    assert.deepEqual([...r], [['a', [1, 1, 1, 1]], ['b', [2, 2, 2, 2]], ['c', [3, 3, 3, 3]]]);
   });
 });
 
