@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { simulate } from '../../tools/simulate/main.js';
 import { query } from '../../tools/query/main.js';
 import { replay } from '../../tools/replay/main.js';
+import { dashboard } from '../../tools/dashboard/main.js';
 import { EXAMPLES } from '../../tools/query/examples.js';
 import { QUERIES_DOC, queriesMarkdown } from '../../tools/query/write-docs.js';
 
@@ -106,6 +107,7 @@ describe('cli: exit codes', () => {
     ['simulate', simulate, /--duplicate-share <share>/],
     ['query', query, /--example <name>/],
     ['replay', replay, /-n, --dry-run/],
+    ['dashboard', dashboard, /--port <n>/],
   ];
   for (const [name, run, flag] of commands) {
     it(`${name}: --help prints usage and exits 0; a bad flag exits 2`, async () => {
@@ -139,6 +141,15 @@ describe('cli: replay flags', () => {
     assert.equal(await replay(['--since', '1h', '--until', '2h'], order), 2);
     assert.match(order.err(), /--until must be later than --since/);
     assert.equal(await replay(['--limit', '0'], fakeIo()), 2);
+  });
+});
+
+describe('cli: dashboard flags', () => {
+  it('is for the local emulators only: a real project or a bad port is a usage error', async () => {
+    const real = fakeIo();
+    assert.equal(await dashboard(['--project', 'my-proj'], real), 2);
+    assert.match(real.err(), /local emulators only/);
+    assert.equal(await dashboard(['--port', '70000'], fakeIo()), 2);
   });
 });
 
