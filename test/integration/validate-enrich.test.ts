@@ -52,6 +52,9 @@ describe('integration: validate + enrich on the Pub/Sub and Firestore emulators'
   let enriched: Received<EnrichedEvent>[];
   let deadLetters: Received<DeadLetterEnvelope>[];
   const subs: Subscription[] = [];
+  let validatePort = 0;
+  let enrichPort = 0;
+  const push = (port: number, topic: string) => ({ pushConfig: { pushEndpoint: `http://127.0.0.1:${port}/projects/${projectId}/topics/${topic}` } });
 
   async function startFunction(target: 'validate' | 'enrich', source: string): Promise<number> {
     const port = await freePort();
@@ -79,13 +82,12 @@ describe('integration: validate + enrich on the Pub/Sub and Firestore emulators'
     pubsub = pubsubClient({ projectId, pubsubHost: pubsubEmu.host, firestoreHost: firestoreEmu.host, bigqueryUrl: '' });
     db = firestoreClient({ projectId, pubsubHost: pubsubEmu.host, firestoreHost: firestoreEmu.host, bigqueryUrl: '' });
 
-    const [validatePort, enrichPort] = await Promise.all([
+    [validatePort, enrichPort] = await Promise.all([
       // Each module registers its own function: no dependency on the sinks' build.
       startFunction('validate', 'functions/validate/function.js'),
       startFunction('enrich', 'functions/enrich/function.js'),
     ]);
     for (const t of Object.values(TOPICS)) await pubsub.createTopic(t);
-    const push = (port: number, topic: string) => ({ pushConfig: { pushEndpoint: `http://127.0.0.1:${port}/projects/${projectId}/topics/${topic}` } });
     // No retryPolicy: the emulator rejects it.
     await pubsub.topic(TOPICS.deviceEvents).createSubscription(`validate-${suffix}`, push(validatePort, TOPICS.deviceEvents));
     await pubsub.topic(TOPICS.valid).createSubscription(`enrich-${suffix}`, push(enrichPort, TOPICS.valid));
@@ -210,5 +212,22 @@ describe('integration: validate + enrich on the Pub/Sub and Firestore emulators'
     const dls = await waitFor(deadLetters, (r) => r.body.deviceId === deviceId, 2);
     assert.deepEqual(dls.map((d) => d.body.reason).sort(), ['bad-signature', 'missing-signature']);
     assert.equal(enriched.filter((r) => r.body.deviceId === deviceId).length, 1);
+  });
+
+  // Last: it deletes and recreates events-valid.
+  it("a failed publish to events-valid is retried (not dead-lettered), and the device's later messages get through", async () => {
+    const deviceId = dev('ok');
+    await pubsub.topic(TOPICS.valid).delete();
+    const failuresBefore = logs.filter((l) => l.includes('will be retried')).length;
+    await publish(JSON.stringify({ deviceId, seq: 500, ts: now(), readings: { temperature: 5 } }));
+    await waitUntil(async () => logs.filter((l) => l.startsWith('validate') && l.includes('will be retried')).length > failuresBefore, 30_000, 'a failed publish');
+    await pubsub.createTopic(TOPICS.valid);
+    await pubsub.subscription(`enrich-${suffix}`).delete();
+    await pubsub.topic(TOPICS.valid).createSubscription(`enrich-${suffix}`, push(enrichPort, TOPICS.valid));
+    // The emulator redelivers about once a second; the same device's next message must get through too.
+    await waitFor(enriched, (r) => r.body.eventId === `${deviceId}:500`);
+    await publish(JSON.stringify({ deviceId, seq: 501, ts: now(), readings: { temperature: 6 } }));
+    await waitFor(enriched, (r) => r.body.eventId === `${deviceId}:501`);
+    assert.equal(deadLetters.filter((r) => r.body.eventId === `${deviceId}:500`).length, 0);
   });
 });
