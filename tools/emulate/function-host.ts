@@ -25,6 +25,10 @@ function main(): void {
   require(path.resolve(source));
   const server = getTestServer(target);
   server.setTimeout(0);
+  // Longer than any client's idle keep-alive: with Node's default 5 s the
+  // server may close a socket just as the bridge reuses it ("fetch failed").
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   server.listen(port, '127.0.0.1', () => {
     process.stdout.write(`Serving function ${target} on http://127.0.0.1:${port}/\n`);
   });

@@ -3,7 +3,7 @@
 // function. Each runs in its own process group (tools/lib/process-group.ts).
 import { existsSync } from 'node:fs';
 import { startProcess, type ManagedProcess } from '../lib/process-group.js';
-import { LOOPBACK, waitUntil } from '../lib/ports.js';
+import { LOOPBACK, portInUse, waitUntil } from '../lib/ports.js';
 import { buildPath } from './repo-root.js';
 
 export interface NodeComponent {
@@ -30,13 +30,18 @@ async function answers(url: string): Promise<boolean> {
   return true;
 }
 
-async function waitAnswering(c: NodeComponent, path: string, timeoutMs: number): Promise<void> {
+/** A TCP connect: an HTTP probe would reach the function's own middleware and log an error. */
+export async function listening(port: number): Promise<boolean> {
+  return portInUse(port);
+}
+
+async function waitAnswering(c: NodeComponent, path: string | null, timeoutMs: number): Promise<void> {
   let exited: number | string | undefined;
   void c.process.exited.then((code) => (exited = code));
   try {
     await waitUntil(async () => {
       if (exited !== undefined) throw new Error('exited');
-      return answers(`${c.url}${path}`);
+      return path === null ? listening(c.port) : answers(`${c.url}${path}`);
     }, timeoutMs, `${c.name} at ${c.url}`);
   } catch (err) {
     await c.stop();
@@ -51,12 +56,15 @@ const FUNCTION_HOST = buildPath('tools', 'emulate', 'function-host.js');
 
 export async function startBigQueryProcess(opts: {
   port: number;
+  /** Another CLI with the same flags (default: the project's build). */
+  cli?: string;
   dataFile?: string;
   onLine: (line: string) => void;
   timeoutMs?: number;
 }): Promise<NodeComponent> {
-  requireBuild(BIGQUERY_CLI, 'BigQuery emulator');
-  const args = [BIGQUERY_CLI, '--port', String(opts.port)];
+  const cli = opts.cli ?? BIGQUERY_CLI;
+  requireBuild(cli, 'BigQuery emulator');
+  const args = [cli, '--port', String(opts.port)];
   if (opts.dataFile) args.push('--data', opts.dataFile);
   const proc = startProcess({ name: 'bigquery', command: process.execPath, args, onLine: opts.onLine });
   const url = `http://${LOOPBACK}:${opts.port}`;
@@ -77,11 +85,13 @@ export async function startFunctionProcess(opts: {
     name: opts.target,
     command: process.execPath,
     args: ['--enable-source-maps', FUNCTION_HOST, `--source=${FUNCTIONS_SOURCE}`, `--target=${opts.target}`, `--port=${opts.port}`],
-    env: { ...process.env, ...opts.env, PORT: String(opts.port), K_SERVICE: opts.target, FUNCTION_TARGET: opts.target, FUNCTION_SIGNATURE_TYPE: 'cloudevent' },
+    // No K_SERVICE / FUNCTION_NAME: google-auth-library would take them for
+    // Cloud Run and ask the metadata server for a token.
+    env: { ...process.env, ...opts.env, PORT: String(opts.port) },
     onLine: opts.onLine,
   });
   const url = `http://${LOOPBACK}:${opts.port}`;
   const c: NodeComponent = { name: opts.target, port: opts.port, url, process: proc, stop: () => proc.stop() };
-  await waitAnswering(c, '/', opts.timeoutMs ?? 30_000);
+  await waitAnswering(c, null, opts.timeoutMs ?? 30_000);
   return c;
 }

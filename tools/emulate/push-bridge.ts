@@ -8,7 +8,7 @@
 // nacked, so the emulator counts the attempt and applies the subscription's
 // deadLetterPolicy (measured: it does for pull subscriptions, with
 // message.deliveryAttempt set; docs/local-vs-cloud.md).
-import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
+import { Duration, type Message, type PubSub, type Subscription } from '@google-cloud/pubsub';
 
 export interface BridgeTarget {
   /** Component name for logs (the function). */
@@ -105,9 +105,15 @@ class TargetPump {
   start(): void {
     // Messages waiting in backoff stay leased but do not take an HTTP slot,
     // so flow control admits more than the request concurrency.
+    // Leases of 60 s (the subscription's ack deadline) and up: with the
+    // client's default 10 s, a busy machine renews late, the emulator
+    // redelivers, and each redelivery counts toward maxDeliveryAttempts, so
+    // a message that is merely slow ends up dead-lettered.
     this.sub = this.o.pubsub.subscription(this.t.subscription, {
       flowControl: { maxMessages: this.o.concurrency * 2, allowExcessMessages: false },
       streamingOptions: { maxStreams: 1 },
+      minAckDeadline: Duration.from({ seconds: 60 }),
+      maxAckDeadline: Duration.from({ seconds: 600 }),
     });
     this.sub.on('message', (m: Message) => this.onMessage(m));
     this.sub.on('error', (err: Error) => this.o.log('bridge', `${this.t.subscription}: ${err.message}`));
@@ -145,7 +151,8 @@ class TargetPump {
       ok = res.status >= 200 && res.status < 300;
       if (!ok) why = `HTTP ${res.status}`;
     } catch (err) {
-      why = (err as Error).name === 'TimeoutError' ? `timeout after ${this.o.requestTimeoutMs} ms` : (err as Error).message;
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      why = (err as Error).name === 'TimeoutError' ? `timeout after ${this.o.requestTimeoutMs} ms` : `${(err as Error).message}${cause ? ` (${cause.code ?? cause.message ?? ''})` : ''}`;
     } finally {
       this.stats.inFlight--;
       this.http.release();

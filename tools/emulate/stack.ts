@@ -10,7 +10,7 @@ import { FUNCTIONS, FUNCTION_NAMES, LOCAL_PROJECT_ID, type FunctionName } from '
 import { LOOPBACK, freePort, httpOk, waitUntil } from '../lib/ports.js';
 import { bigqueryClient, firestoreClient, pubsubClient, type EmulatorEndpoints } from '../lib/emulator-clients.js';
 import { startFirestoreEmulator, startPubSubEmulator, type RunningEmulator } from './gcloud-emulators.js';
-import { startBigQueryProcess, startFunctionProcess, type NodeComponent } from './node-components.js';
+import { listening, startBigQueryProcess, startFunctionProcess, type NodeComponent } from './node-components.js';
 import {
   createDatasetAndTables,
   createSubscriptions,
@@ -41,6 +41,8 @@ export interface StackOptions {
   ports?: Partial<StackPorts>;
   /** The BigQuery emulator keeps its tables in this file across restarts. */
   bigqueryDataFile?: string;
+  /** A BigQuery emulator CLI other than the project's build (same flags). */
+  bigqueryCli?: string;
   delivery?: DeliveryMode;
   /** Bridge delivery: concurrent requests per subscription (default 80). */
   deliveryConcurrency?: number;
@@ -114,6 +116,8 @@ export async function plannedPorts(requested: Partial<StackPorts> | undefined): 
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
+  // The same for this process's own clients (provisioning, the bridge).
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   const projectId = opts.projectId ?? LOCAL_PROJECT_ID;
   const delivery = opts.delivery ?? 'bridge';
   const log = opts.log;
@@ -158,11 +162,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const startBigQuery = async (): Promise<void> => {
     bigqueryProc = await startBigQueryProcess({
       port: ports.bigquery,
+      ...(opts.bigqueryCli ? { cli: opts.bigqueryCli } : {}),
       ...(opts.bigqueryDataFile ? { dataFile: opts.bigqueryDataFile } : {}),
       onLine: lineTo('bigquery'),
     });
   };
-  const functionEnv = { ...env, ...opts.functionEnv };
+  // Offline there is no metadata server; where something answers its address
+  // anyway (a proxy's 403), google-auth-library waits seconds on the first
+  // request of every process before giving up. Locally nothing needs it.
+  const functionEnv = { ...env, METADATA_SERVER_DETECTION: 'none', ...opts.functionEnv };
   const startFunction = async (fn: FunctionName): Promise<void> => {
     functionProcs.set(fn, await startFunctionProcess({ target: fn, port: ports.functionPorts[fn], env: functionEnv, onLine: lineTo(fn) }));
   };
@@ -222,7 +230,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const checks = await Promise.all([
         httpOk(`${urls.pubsub}/`),
         httpOk(`${urls.firestore}/`),
-        ...FUNCTION_NAMES.map((fn) => answers(functionUrls[fn])),
+        ...FUNCTION_NAMES.map((fn) => listening(ports.functionPorts[fn])),
         tablesExist(bigquery!),
       ]);
       return checks.every(Boolean);
@@ -273,10 +281,4 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     restart,
     stop,
   };
-}
-
-async function answers(url: string): Promise<boolean> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-  await res.arrayBuffer();
-  return true;
 }

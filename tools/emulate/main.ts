@@ -1,0 +1,233 @@
+// `npm run emulate`: the whole pipeline on this machine in one command.
+// Ctrl-C (or SIGTERM) stops everything it started, children included, and
+// exits 0.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { LOCAL_PROJECT_ID } from '../../functions/lib/names.js';
+import { MissingComponentError } from './gcloud-emulators.js';
+import { formatLine } from './log-format.js';
+import { MissingBuildError } from './node-components.js';
+import { PID_FILE, cleanLeftovers, record, removePidFile, writePidFile } from './pid-file.js';
+import { busyPorts, describeOwner } from './port-owners.js';
+import { DEFAULT_CONCURRENCY } from './push-bridge.js';
+import { defaultPorts, plannedPorts, startStack, type DeliveryMode, type Stack, type StackPorts } from './stack.js';
+
+const HELP = `npm run emulate [-- options]
+
+Starts the Pub/Sub and Firestore emulators (gcloud), the BigQuery emulator,
+the five functions, provisions topics, subscriptions, dataset, tables, rules
+and the device registry, and delivers messages to the functions.
+
+Options:
+  --project ID           project id (default ${LOCAL_PROJECT_ID})
+  --delivery MODE        bridge (default): pull + forward with production-like
+                         concurrency; push: the emulator's own push subscriptions
+                         (the production config, but at most 2 requests in flight)
+  --concurrency N        bridge: concurrent requests per subscription (default ${DEFAULT_CONCURRENCY})
+  --min-backoff MS       bridge: first retry delay (default 1000)
+  --max-backoff MS       bridge: longest retry delay (default 60000)
+  --ordering             enable message ordering on the subscriptions
+  --data FILE            BigQuery emulator data file (tables survive restarts)
+  --pubsub-port N        default ${defaultPorts().pubsub} (0 = any free port)
+  --firestore-port N     default ${defaultPorts().firestore}
+  --bigquery-port N      default ${defaultPorts().bigquery}
+  --functions-port N     first function port, default ${defaultPorts().functions} (the five take N..N+4)
+  --free-ports           take free ports for everything
+  --no-seed              do not seed the device registry
+  --state-dir DIR        where the pid file of this run goes (default .emulate/)
+  -h, --help             this text
+`;
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} expects a non-negative integer, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+class UsageError extends Error {}
+
+interface Cli {
+  projectId: string;
+  delivery: DeliveryMode;
+  concurrency: number | undefined;
+  minBackoffMs: number | undefined;
+  maxBackoffMs: number | undefined;
+  ordering: boolean;
+  dataFile: string | undefined;
+  ports: Partial<StackPorts>;
+  seed: boolean;
+  pidFile: string;
+}
+
+function parseCli(argv: string[]): Cli | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      project: { type: 'string' },
+      delivery: { type: 'string' },
+      concurrency: { type: 'string' },
+      'min-backoff': { type: 'string' },
+      'max-backoff': { type: 'string' },
+      ordering: { type: 'boolean' },
+      data: { type: 'string' },
+      'pubsub-port': { type: 'string' },
+      'firestore-port': { type: 'string' },
+      'bigquery-port': { type: 'string' },
+      'functions-port': { type: 'string' },
+      'free-ports': { type: 'boolean' },
+      'no-seed': { type: 'boolean' },
+      'state-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const delivery = values.delivery ?? 'bridge';
+  if (delivery !== 'bridge' && delivery !== 'push') throw new UsageError(`--delivery must be bridge or push, got ${JSON.stringify(delivery)}`);
+  const concurrency = int('concurrency', values.concurrency);
+  if (concurrency === 0) throw new UsageError('--concurrency must be at least 1');
+  const free = values['free-ports'] ? 0 : undefined;
+  const ports: Partial<StackPorts> = {};
+  const set = (k: keyof StackPorts, v: number | undefined): void => {
+    const p = v ?? free;
+    if (p !== undefined) ports[k] = p;
+  };
+  set('pubsub', int('pubsub-port', values['pubsub-port']));
+  set('firestore', int('firestore-port', values['firestore-port']));
+  set('bigquery', int('bigquery-port', values['bigquery-port']));
+  set('functions', int('functions-port', values['functions-port']));
+  return {
+    projectId: values.project ?? LOCAL_PROJECT_ID,
+    delivery,
+    concurrency,
+    minBackoffMs: int('min-backoff', values['min-backoff']),
+    maxBackoffMs: int('max-backoff', values['max-backoff']),
+    ordering: values.ordering ?? false,
+    dataFile: values.data,
+    ports,
+    seed: !values['no-seed'],
+    pidFile: values['state-dir'] ? path.resolve(values['state-dir'], 'pids.json') : PID_FILE,
+  };
+}
+
+function tryIt(stack: Stack): string {
+  return [
+    '',
+    'Try it:',
+    `  npm run simulate                       # devices publish to ${stack.urls.pubsub}`,
+    `  npm run query -- "SELECT tenant_id, metric, COUNT(*) n FROM telemetry.readings GROUP BY 1, 2"`,
+    '  npm run dashboard                      # live state at http://127.0.0.1:8070',
+    '  Clients pick the stack up from these variables:',
+    ...Object.entries(stack.env).map(([k, v]) => `    export ${k}=${v}`),
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  let cli: Cli | 'help';
+  try {
+    cli = parseCli(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (cli === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const tty = Boolean(process.stdout.isTTY);
+  const log = (component: string, line: string): void => {
+    process.stdout.write(formatLine(component, line, { tty }) + '\n');
+  };
+
+  // A previous run that crashed: stop what it recorded (verified by command line), or refuse if it still runs.
+  const leftovers = await cleanLeftovers(cli.pidFile);
+  if (leftovers.kind === 'running') {
+    log('stack', `another npm run emulate is running (pid ${leftovers.main.pid}, see ${cli.pidFile}); stop it first (Ctrl-C there, or kill ${leftovers.main.pid})`);
+    return 1;
+  }
+  if (leftovers.kind === 'cleaned' && leftovers.killed.length) {
+    log('stack', `stopped ${leftovers.killed.length} leftover processes of a previous run: ${leftovers.killed.map((k) => `${k.component} (pid ${k.pid})`).join(', ')}`);
+  }
+
+  const planned = await plannedPorts(cli.ports);
+  const busy = await busyPorts(planned);
+  if (busy.length) {
+    for (const b of busy) log('stack', `${b.component}: ${describeOwner(b.owner)}`);
+    log('stack', 'cannot start: free those ports, or pick others (--pubsub-port, --firestore-port, --bigquery-port, --functions-port, --free-ports)');
+    return 1;
+  }
+
+  let stack: Stack | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    log('stack', `${signal}: stopping everything`);
+    stopping = (async () => {
+      await stack?.stop();
+      removePidFile(cli.pidFile);
+      log('stack', 'stopped');
+    })();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  try {
+    const t0 = Date.now();
+    stack = await startStack({
+      projectId: cli.projectId,
+      ports: cli.ports,
+      delivery: cli.delivery,
+      ...(cli.concurrency !== undefined ? { deliveryConcurrency: cli.concurrency } : {}),
+      ...(cli.minBackoffMs !== undefined ? { minBackoffMs: cli.minBackoffMs } : {}),
+      ...(cli.maxBackoffMs !== undefined ? { maxBackoffMs: cli.maxBackoffMs } : {}),
+      ...(cli.dataFile ? { bigqueryDataFile: cli.dataFile } : {}),
+      ordering: cli.ordering,
+      seed: cli.seed,
+      log,
+    });
+    const pids = stack.pids();
+    writePidFile({
+      main: record('main', process.pid),
+      startedAt: new Date().toISOString(),
+      children: Object.entries(pids).map(([component, pid]) => record(component, pid)),
+    }, cli.pidFile);
+    if (stopping) {
+      // The signal came while starting: stop() ran before the stack existed.
+      await stopping;
+      await stack.stop();
+      removePidFile(cli.pidFile);
+      return 0;
+    }
+    log('stack', `ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: project ${stack.projectId}, ${stack.delivery} delivery`);
+    process.stdout.write(tryIt(stack));
+  } catch (err) {
+    if (stopping) {
+      await stopping;
+      return 0;
+    }
+    if (err instanceof MissingComponentError || err instanceof MissingBuildError) log('stack', `cannot start: ${err.message}`);
+    else log('stack', `start failed: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+  // Runs until a signal arrives.
+  await new Promise<void>((resolve) => {
+    const wait = setInterval(() => {
+      if (stopping) {
+        clearInterval(wait);
+        resolve();
+      }
+    }, 100);
+  });
+  await stopping;
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
