@@ -1,8 +1,10 @@
-// Per-key write coalescing: items for the same key that arrive within
-// windowMs of the key's first pending item are committed together, and a
-// key's commits never overlap, so one device document sees at most about one
-// write per window (Firestore sustains about 1 write/s per document). Each
-// caller's promise settles with its batch's commit.
+// Per-key write throttling with coalescing: a key's commits start at least
+// windowMs apart and never overlap, and everything that arrives for the key
+// meanwhile is committed together in the next one. A lone delivery (the key
+// idle for windowMs) is committed at once, so sparse devices see no added
+// latency, while a busy device gets about one write per window (Firestore
+// sustains about 1 write/s per document). Each caller's promise settles with
+// the commit that included its item.
 import type { Timers } from '../lib/group-commit.js';
 
 const realTimers: Timers = {
@@ -15,10 +17,16 @@ interface Pending<T> {
   waiters: { resolve(): void; reject(err: unknown): void }[];
 }
 
+/** Above this many remembered keys, those idle for a window are forgotten. */
+const PRUNE_AT = 10_000;
+
 export class KeyedCoalescer<T> {
   private readonly pending = new Map<string, Pending<T>>();
   private readonly running = new Map<string, Promise<void>>();
+  /** When each key's latest commit started (ms, from opts.now). */
+  private readonly lastStart = new Map<string, number>();
   private readonly timers: Timers;
+  private readonly now: () => number;
   readonly stats = { commits: 0, items: 0 };
 
   constructor(
@@ -26,9 +34,11 @@ export class KeyedCoalescer<T> {
       windowMs: number;
       commit(key: string, items: T[]): Promise<void>;
       timers?: Timers;
+      now?: () => number;
     },
   ) {
     this.timers = opts.timers ?? realTimers;
+    this.now = opts.now ?? Date.now;
   }
 
   add(key: string, item: T): Promise<void> {
@@ -36,7 +46,10 @@ export class KeyedCoalescer<T> {
     if (!p) {
       const fresh: Pending<T> = { items: [], waiters: [] };
       this.pending.set(key, fresh);
-      this.timers.setTimeout(() => void this.fire(key, fresh), this.opts.windowMs);
+      const last = this.lastStart.get(key);
+      // 0 for an idle key: still a timer, so deliveries of the same tick join.
+      const delay = last === undefined ? 0 : Math.max(0, last + this.opts.windowMs - this.now());
+      this.timers.setTimeout(() => void this.fire(key, fresh), delay);
       p = fresh;
     }
     p.items.push(item);
@@ -49,8 +62,9 @@ export class KeyedCoalescer<T> {
     const run = (async () => {
       // While the key's previous commit runs, this batch keeps taking items.
       if (previous) await previous;
-      // Items arriving from now on start the next window.
+      // Items arriving from now on go to the next commit.
       if (this.pending.get(key) === batch) this.pending.delete(key);
+      this.remember(key);
       this.stats.commits++;
       this.stats.items += batch.items.length;
       await this.opts.commit(key, batch.items);
@@ -68,5 +82,13 @@ export class KeyedCoalescer<T> {
     } finally {
       if (this.running.get(key) === tracked) this.running.delete(key);
     }
+  }
+
+  private remember(key: string): void {
+    const now = this.now();
+    if (this.lastStart.size >= PRUNE_AT) {
+      for (const [k, t] of this.lastStart) if (now - t >= this.opts.windowMs) this.lastStart.delete(k);
+    }
+    this.lastStart.set(key, now);
   }
 }

@@ -4,11 +4,19 @@ import { KeyedCoalescer } from '../../functions/sink-firestore/coalescer.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('unit: per-device coalescer', () => {
-  it('items for one key within the window are committed together; other keys separately', async () => {
-    const commits: [string, number[]][] = [];
-    const c = new KeyedCoalescer<number>({ windowMs: 30, commit: async (k, items) => void commits.push([k, items]) });
-    await Promise.all([c.add('a', 1), c.add('b', 2), c.add('a', 3), sleep(10).then(() => c.add('a', 4))]);
-    assert.deepEqual(commits.sort(), [['a', [1, 3, 4]], ['b', [2]]]);
+  it('an idle key commits at once (same-tick deliveries together); later ones within the window wait for it and go together', async () => {
+    const commits: [string, number[], number][] = [];
+    const t0 = Date.now();
+    const c = new KeyedCoalescer<number>({ windowMs: 60, commit: async (k, items) => void commits.push([k, items, Date.now() - t0]) });
+    const first = Promise.all([c.add('a', 1), c.add('b', 2), c.add('a', 3)]);
+    await first;
+    assert.deepEqual(commits.map(([k, items]) => [k, items]).sort(), [['a', [1, 3]], ['b', [2]]]);
+    assert.ok(commits.every(([, , at]) => at < 40), 'committed without waiting for the window');
+    await Promise.all([c.add('a', 4), sleep(10).then(() => c.add('a', 5))]);
+    const last = commits.at(-1)!;
+    assert.deepEqual(last.slice(0, 2), ['a', [4, 5]]);
+    assert.ok(last[2] >= 55, `second commit ${last[2]} ms after the first, expected about a window`);
+    assert.equal(c.stats.commits, 3);
   });
 
   it('a delivery is acked only after its commit returned', async () => {
