@@ -8,10 +8,10 @@ import {
 } from '../../tools/lib/cli.js';
 import { resolveTarget } from '../../tools/lib/target.js';
 import { readFileSync } from 'node:fs';
-import { simulate } from '../../tools/simulate/main.js';
-import { query } from '../../tools/query/main.js';
-import { replay } from '../../tools/replay/main.js';
-import { dashboard } from '../../tools/dashboard/main.js';
+import { SIMULATE_SPEC, simulate } from '../../tools/simulate/main.js';
+import { QUERY_SPEC, query } from '../../tools/query/main.js';
+import { REPLAY_SPEC, replay } from '../../tools/replay/main.js';
+import { DASHBOARD_SPEC, dashboard } from '../../tools/dashboard/main.js';
 import { EXAMPLES } from '../../tools/query/examples.js';
 import { QUERIES_DOC, queriesMarkdown } from '../../tools/query/write-docs.js';
 
@@ -177,6 +177,18 @@ describe('cli: query examples', () => {
     const doc = readFileSync(QUERIES_DOC, 'utf8');
     assert.equal(doc, queriesMarkdown());
     for (const e of EXAMPLES) assert.ok(doc.includes(e.sql('demo-iot')), e.name);
+  });
+});
+
+describe('cli: docs/cli.md', () => {
+  it('documents every command and every flag', () => {
+    const doc = readFileSync(QUERIES_DOC.replace(/queries\.md$/, 'cli.md'), 'utf8');
+    for (const spec of [SIMULATE_SPEC, QUERY_SPEC, REPLAY_SPEC, DASHBOARD_SPEC]) {
+      const name = spec.command.replace(/ --$/, '');
+      assert.ok(doc.includes(`## ${name}`), name);
+      const section = doc.slice(doc.indexOf(`## ${name}`)).split('\n## ')[0] ?? '';
+      for (const flag of Object.keys(spec.options)) assert.ok(section.includes(`--${flag}`), `${name}: --${flag}`);
+    }
   });
 });
 
