@@ -69,6 +69,8 @@ describe('integration: validate + enrich on the Pub/Sub and Firestore emulators'
         FIRESTORE_EMULATOR_HOST: firestoreEmu!.host,
         // Short negative caching so a device registered during the run is found.
         DEVICE_CACHE_TTL_MS: '6000',
+        // Not on Google Cloud: skip google-auth's metadata-server probe (it delays the first request).
+        METADATA_SERVER_DETECTION: 'none',
       },
       onLine: (l) => logs.push(`${target}: ${l}`),
     });
