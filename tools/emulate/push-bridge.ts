@@ -17,6 +17,12 @@ export interface BridgeTarget {
   topic: string;
   /** Function base URL, e.g. http://127.0.0.1:8090 */
   url: string;
+  /**
+   * One outstanding delivery per ordering key, as an ordered push
+   * subscription does (default true). false: keys are ignored, as on a
+   * subscription without message ordering (infra/ ordered_subscriptions).
+   */
+  ordered?: boolean;
 }
 
 export interface BridgeOptions {
@@ -121,7 +127,7 @@ class TargetPump {
 
   private onMessage(m: Message): void {
     const key = m.orderingKey;
-    if (!key) {
+    if (!key || this.t.ordered === false) {
       void this.deliver(m);
       return;
     }

@@ -53,6 +53,8 @@ export interface StackOptions {
   ordering?: boolean;
   /** Extra environment for the function processes (e.g. FIRESTORE_COALESCE_MS). */
   functionEnv?: Record<string, string>;
+  /** Bridge delivery: subscriptions delivered without per-ordering-key serialization (default none: every key in order). */
+  unorderedSubscriptions?: readonly string[];
   /** Seed the device registry (default true). */
   seed?: boolean;
   log: (component: string, line: string) => void;
@@ -153,11 +155,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let bigquery: BigQuery | undefined;
 
   const lineTo = (component: string) => (line: string) => log(component, line);
+  // A child that dies on its own (not stopped, not being restarted) is reported once.
+  let stopping = false;
+  const expectedExit = new Set<string>();
+  const watch = (name: string, proc: { exited: Promise<number | string> }): void => {
+    void proc.exited.then((code) => {
+      if (!stopping && !expectedExit.has(name)) log('stack', `${name} exited unexpectedly (${code}); stack.restart('${name}') or restart npm run emulate`);
+    });
+  };
   const startPubSub = async (): Promise<void> => {
     pubsubEmu = await startPubSubEmulator({ port: ports.pubsub, onLine: lineTo('pubsub') });
+    watch('pubsub', pubsubEmu.process);
   };
   const startFirestore = async (): Promise<void> => {
     firestoreEmu = await startFirestoreEmulator({ port: ports.firestore, projectId, onLine: lineTo('firestore') });
+    watch('firestore', firestoreEmu.process);
   };
   const startBigQuery = async (): Promise<void> => {
     bigqueryProc = await startBigQueryProcess({
@@ -166,13 +178,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...(opts.bigqueryDataFile ? { dataFile: opts.bigqueryDataFile } : {}),
       onLine: lineTo('bigquery'),
     });
+    watch('bigquery', bigqueryProc.process);
   };
   // Offline there is no metadata server; where something answers its address
   // anyway (a proxy's 403), google-auth-library waits seconds on the first
   // request of every process before giving up. Locally nothing needs it.
   const functionEnv = { ...env, METADATA_SERVER_DETECTION: 'none', ...opts.functionEnv };
   const startFunction = async (fn: FunctionName): Promise<void> => {
-    functionProcs.set(fn, await startFunctionProcess({ target: fn, port: ports.functionPorts[fn], env: functionEnv, onLine: lineTo(fn) }));
+    const proc = await startFunctionProcess({ target: fn, port: ports.functionPorts[fn], env: functionEnv, onLine: lineTo(fn) });
+    functionProcs.set(fn, proc);
+    watch(fn, proc.process);
   };
 
   const provisionPubSub = async (): Promise<void> => {
@@ -188,6 +203,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
 
   const stop = async (): Promise<void> => {
+    stopping = true;
     await bridge?.stop().catch((err: Error) => log('stack', `bridge stop: ${err.message}`));
     await Promise.allSettled([pubsub?.close(), firestore?.terminate()]);
     await Promise.allSettled([...functionProcs.values()].map((p) => p.stop()));
@@ -216,7 +232,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       bridge = new PushBridge({
         pubsub,
         projectId,
-        targets: FUNCTION_NAMES.map((fn) => ({ name: fn, subscription: FUNCTIONS[fn].subscription, topic: FUNCTIONS[fn].topic, url: functionUrls[fn] })),
+        targets: FUNCTION_NAMES.map((fn) => ({
+          name: fn,
+          subscription: FUNCTIONS[fn].subscription,
+          topic: FUNCTIONS[fn].topic,
+          url: functionUrls[fn],
+          ...(opts.unorderedSubscriptions?.includes(FUNCTIONS[fn].subscription) ? { ordered: false } : {}),
+        })),
         ...(opts.deliveryConcurrency ? { concurrency: opts.deliveryConcurrency } : {}),
         ...(opts.minBackoffMs !== undefined ? { minBackoffMs: opts.minBackoffMs } : {}),
         ...(opts.maxBackoffMs !== undefined ? { maxBackoffMs: opts.maxBackoffMs } : {}),
@@ -242,6 +264,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
   const restart = async (component: RestartableComponent): Promise<void> => {
     log('stack', `restarting ${component}`);
+    expectedExit.add(component);
     if (component === 'pubsub') {
       await pubsubEmu?.stop();
       await startPubSub();
@@ -259,6 +282,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await functionProcs.get(component)?.stop();
       await startFunction(component);
     }
+    expectedExit.delete(component);
     log('stack', `${component} is back`);
   };
 
