@@ -121,14 +121,16 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
 
   let signed = false;
   if (deps.lookupDeviceKey) {
-    const entry = await deps.lookupDeviceKey(deviceId);
-    if (entry?.requireSignature) {
-      try {
+    try {
+      // A lookup failure (Firestore down) is transient and rethrown as is;
+      // a malformed keys document is permanent.
+      const entry = await deps.lookupDeviceKey(deviceId);
+      if (entry?.requireSignature) {
         verifySignature(msg.data, msg.attributes.signature, entry, deps.now());
-      } catch (err) {
-        throw err instanceof PermanentError ? err.withIds(ids) : err;
+        signed = true;
       }
-      signed = true;
+    } catch (err) {
+      throw err instanceof PermanentError ? err.withIds(ids) : err;
     }
   }
 

@@ -122,6 +122,19 @@ describe('signature: deviceKeys documents', () => {
   }
 });
 
+describe('signature: key lookup outcomes in validate', () => {
+  it('a malformed keys document dead-letters as malformed-device-record with the deviceId; a lookup failure is transient', async () => {
+    const data = JSON.stringify(msg({ deviceId: SIGNED_DEVICE }));
+    const deps = testDeps();
+    deps.lookupDeviceKey = async () => parseDeviceKeyDoc({ keys: 'nope' });
+    await assert.rejects(validateMessage(pubsubMessage(data), deps), (err: unknown) => err instanceof PermanentError && err.reason === 'malformed-device-record' && err.deviceId === SIGNED_DEVICE);
+    deps.lookupDeviceKey = async () => {
+      throw new Error('UNAVAILABLE');
+    };
+    await assert.rejects(validateMessage(pubsubMessage(data), deps), (err: unknown) => err instanceof Error && !(err instanceof PermanentError));
+  });
+});
+
 describe('signature: replay protection (per instance, best effort)', () => {
   function signed(seq: number): ReturnType<typeof pubsubMessage> {
     const data = Buffer.from(JSON.stringify(msg({ deviceId: SIGNED_DEVICE, seq })));
