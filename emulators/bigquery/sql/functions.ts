@@ -241,7 +241,12 @@ const cast =
     const formatAt = nodes.findIndex((n, i) => i > asAt && isWord(n, 'FORMAT'));
     if (formatAt >= 0) throw invalidQuery('CAST ... FORMAT is not supported by the BigQuery emulator');
     const type = tr.type(nodes.slice(asAt + 1));
-    return `${safe ? 'TRY_CAST' : 'CAST'}(${tr.expr(nodes.slice(0, asAt))} AS ${type})`;
+    const fn = safe ? 'TRY_CAST' : 'CAST';
+    const x = tr.expr(nodes.slice(0, asAt));
+    // FLOAT64 -> INT64 rounds half away from zero in BigQuery; DuckDB's DOUBLE
+    // cast rounds half to even, its DECIMAL cast away from zero: go via DECIMAL.
+    if (type === 'BIGINT') return `${fn}(${fn}(${x} AS DECIMAL(38,18)) AS BIGINT)`;
+    return `${fn}(${x} AS ${type})`;
   };
 
 // STRUCT(a AS x, b): field names from aliases or bare column names.

@@ -355,7 +355,12 @@ export class GoogleSqlTranslator implements Translator {
       if (word === 'SAFE' && isOp(next, '.')) throw invalidQuery('The SAFE. function prefix is not supported by the BigQuery emulator');
       // A column or alias: quoted so that names DuckDB reserves (e.g. "value") still work.
       pushOperand(qid(t.value));
+      const start = i;
       i = this.pathTail(nodes, i, pieces);
+      if (i > start && isGroup(nodes[i + 1], '(')) {
+        const name = nodes.slice(start, i + 1).map((x) => (x.kind === 'group' ? '' : x.value)).join('');
+        throw invalidQuery(`Function not supported by the BigQuery emulator: ${name}`);
+      }
     }
     if (pendingUnary) throw invalidQuery('Syntax error: Unexpected end of expression after unary operator');
     return this.join(this.rewriteDivision(pieces));
