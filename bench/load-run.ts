@@ -8,7 +8,7 @@
 // deliveries (the bridge), CPU time and peak RSS of every function process.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { COLLECTIONS, FUNCTION_NAMES, TOPICS, type FunctionName } from '../functions/lib/names.js';
+import { COLLECTIONS, FUNCTIONS, FUNCTION_NAMES, TOPICS, type FunctionName } from '../functions/lib/names.js';
 import { firestoreClient, pubsubClient } from '../tools/lib/emulator-clients.js';
 import { buildPath } from '../tools/emulate/repo-root.js';
 import { ACTIVE_DEVICES } from '../tools/emulate/seed.js';
@@ -19,7 +19,24 @@ import { buildTraffic, newestEventIds, type DeviceMessage } from './messages.js'
 import { parseCounterLine, readCpuSeconds, readVmHwmMiB } from './proc-stats.js';
 import { SectionSkipped, type SectionContext } from './section.js';
 
-export type PathMode = 'batched' | 'naive';
+/**
+ * batched: the defaults, with every subscription delivering one message per
+ * device at a time (ordered, as infra/ creates the enrich and sink
+ * subscriptions by default); naive: the same with batching off; unordered:
+ * the defaults with the two sink subscriptions unordered (infra/
+ * ordered_subscriptions without them), so a device's events reach the sinks
+ * concurrently and can share a BigQuery request or a Firestore write.
+ */
+export type PathMode = 'batched' | 'naive' | 'unordered';
+
+export const PATH_LABELS: Readonly<Record<PathMode, string>> = {
+  batched: 'batched',
+  naive: 'naive',
+  unordered: 'batched, sink subscriptions unordered',
+};
+
+const SINK_SUBSCRIPTIONS = [FUNCTIONS.sinkBigquery.subscription, FUNCTIONS.sinkFirestore.subscription];
+const SEQ_BASE: Readonly<Record<PathMode, number>> = { batched: 1, naive: 1_000_000, unordered: 2_000_000 };
 
 /** One request per message: group commit and coalescing switched off (functions/lib/config.ts). */
 export const NAIVE_ENV: Readonly<Record<string, string>> = { BQ_BATCH_MAX_ROWS: '1', BQ_BATCH_MAX_WAIT_MS: '0', FIRESTORE_COALESCE_MS: '0' };
@@ -96,7 +113,7 @@ function perFunction<T>(f: (fn: FunctionName) => T): Record<FunctionName, T> {
 
 export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<LoadRunResult> {
   const plan = loadPlan(ctx.quick);
-  const label = `e2e ${mode}`;
+  const label = `e2e ${PATH_LABELS[mode]}`;
   const counters: Partial<Record<string, FirestoreCounters>> = {};
   const errorLines: string[] = [];
   // BENCH_VERBOSE=1 shows every line of the stack (to debug a run).
@@ -119,7 +136,12 @@ export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<Load
   ctx.progress(`${label}: starting the local stack`);
   let stack: Stack;
   try {
-    stack = await startStack({ ports: { pubsub: 0, firestore: 0, bigquery: 0, functions: 0 }, functionEnv, log });
+    stack = await startStack({
+      ports: { pubsub: 0, firestore: 0, bigquery: 0, functions: 0 },
+      functionEnv,
+      ...(mode === 'unordered' ? { unorderedSubscriptions: SINK_SUBSCRIPTIONS } : {}),
+      log,
+    });
   } catch (err) {
     if (err instanceof MissingBuildError) throw new SectionSkipped(err.message);
     throw err;
@@ -129,7 +151,7 @@ export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<Load
   try {
     const publishTime = new Date();
     const deviceIds = ACTIVE_DEVICES.slice(0, plan.devices).map((d) => d.deviceId);
-    const traffic = buildTraffic({ count: plan.messages, deviceIds, now: publishTime, seqBase: mode === 'naive' ? 1_000_000 : 1 });
+    const traffic = buildTraffic({ count: plan.messages, deviceIds, now: publishTime, seqBase: SEQ_BASE[mode] });
     const events = traffic.reduce((s, m) => s + m.events, 0);
     const expectedRows = traffic.reduce((s, m) => s + m.events + m.readings, 0);
     const pids = stack.pids();
@@ -169,7 +191,7 @@ export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<Load
     // Done = every row in BigQuery (the emulator counts duplicates apart) and
     // every device's state at its newest event (deliveries alone cannot tell:
     // redeliveries are acked too).
-    const newest = newestEventIds(traffic, mode === 'naive' ? 1_000_000 : 1);
+    const newest = newestEventIds(traffic, SEQ_BASE[mode]);
     const refs = [...newest.keys()].map((id) => db.collection(COLLECTIONS.deviceState).doc(id));
     const statesDone = async (): Promise<number> => (await db.getAll(...refs)).filter((snap) => snap.get('lastEventId') === newest.get(snap.id)).length;
     let bq = minus(await bigQueryCounts(stack), bqBefore);

@@ -3,7 +3,7 @@
 // beside the naive path (BQ_BATCH_MAX_ROWS=1, BQ_BATCH_MAX_WAIT_MS=0,
 // FIRESTORE_COALESCE_MS=0: one request per row and per message), each on a
 // freshly started stack, same traffic, same run.
-import { loadRuns, type LoadRunResult } from '../load-run.js';
+import { loadRuns, PATH_LABELS, type LoadRunResult } from '../load-run.js';
 import { toRow } from '../report.js';
 import type { SectionContext } from '../section.js';
 import type { BenchRow } from '../types.js';
@@ -20,7 +20,7 @@ export function bigQueryRequestsPerThousandRows(r: LoadRunResult): number {
 function describeRun(r: LoadRunResult): string {
   const fs = r.firestore.sinkFirestore;
   return (
-    `${r.mode}: ${r.traffic.length} messages (${r.events} events, ${r.expectedRows} rows) from ${r.plan.devices} devices at ${r.plan.ratePerDevice} msg/s each, ` +
+    `${PATH_LABELS[r.mode]}: ${r.traffic.length} messages (${r.events} events, ${r.expectedRows} rows) from ${r.plan.devices} devices at ${r.plan.ratePerDevice} msg/s each, ` +
     `published in ${r.publishSeconds.toFixed(1)} s, ${r.completed ? 'all' : 'NOT all'} through after ${r.elapsedSeconds.toFixed(1)} s; ` +
     `BigQuery ${r.bigquery.insertRequests} insert requests for ${r.bigquery.rowsInserted} rows (${r.bigquery.rowsDeduplicated} deduplicated, ${r.bigquery.rowsRejected} rejected); ` +
     (fs ? `Firestore ${fs.firestoreCommits} commits, ${fs.firestoreWrites} document writes, ${fs.firestoreReads} reads in sinkFirestore; ` : 'Firestore counters unavailable; ') +
@@ -28,25 +28,16 @@ function describeRun(r: LoadRunResult): string {
   );
 }
 
-export async function benchE2e(ctx: SectionContext): Promise<BenchRow[]> {
-  const batched = await loadRuns.get('batched', ctx);
-  ctx.note(`e2e ${describeRun(batched)}`);
-  const naive = await loadRuns.get('naive', ctx);
-  ctx.note(`e2e ${describeRun(naive)}`);
-  for (const r of [batched, naive]) {
-    if (r.errorLines.length > 0) ctx.note(`e2e ${r.mode}: error lines, first: ${r.errorLines[0]}`);
-    if (r.deviceStateDocs !== r.plan.devices) ctx.note(`e2e ${r.mode}: expected ${r.plan.devices} deviceState documents, found ${r.deviceStateDocs}`);
-  }
-  if (!batched.firestore.sinkFirestore) ctx.note('e2e: no Firestore counter lines from sinkFirestore (bench/fixtures/firestore-counter.ts did not load?)');
+function rows(ours: LoadRunResult, naive: LoadRunResult, suffix: string): BenchRow[] {
   const vs = { baselineName: 'naive' };
   return [
-    toRow({ group: 'e2e', name: 'sustained msg/s, publish to rows + state', unit: 'msg/s', value: batched.msgPerSecond, ...vs, baseline: naive.msgPerSecond, better: 'higher' }),
-    toRow({ group: 'e2e', name: 'drain after last publish', unit: 's', value: batched.lagSeconds, ...vs, baseline: naive.lagSeconds, better: 'lower' }),
+    toRow({ group: 'e2e', name: `sustained msg/s, publish to rows + state${suffix}`, unit: 'msg/s', value: ours.msgPerSecond, ...vs, baseline: naive.msgPerSecond, better: 'higher' }),
+    toRow({ group: 'e2e', name: `drain after last publish${suffix}`, unit: 's', value: ours.lagSeconds, ...vs, baseline: naive.lagSeconds, better: 'lower' }),
     toRow({
       group: 'e2e',
-      name: 'BigQuery requests per 1,000 rows',
+      name: `BigQuery requests per 1,000 rows${suffix}`,
       unit: '',
-      value: bigQueryRequestsPerThousandRows(batched),
+      value: bigQueryRequestsPerThousandRows(ours),
       ...vs,
       baseline: bigQueryRequestsPerThousandRows(naive),
       better: 'lower',
@@ -54,13 +45,27 @@ export async function benchE2e(ctx: SectionContext): Promise<BenchRow[]> {
     }),
     toRow({
       group: 'e2e',
-      name: 'Firestore writes per message',
+      name: `Firestore writes per message${suffix}`,
       unit: '',
-      value: firestoreWritesPerMessage(batched),
+      value: firestoreWritesPerMessage(ours),
       ...vs,
       baseline: firestoreWritesPerMessage(naive),
       better: 'lower',
       target: { on: 'value', op: '<=', threshold: 0.1 },
     }),
   ];
+}
+
+export async function benchE2e(ctx: SectionContext): Promise<BenchRow[]> {
+  const runs: LoadRunResult[] = [];
+  for (const mode of ['batched', 'naive', 'unordered'] as const) {
+    const r = await loadRuns.get(mode, ctx);
+    runs.push(r);
+    ctx.note(`e2e ${describeRun(r)}`);
+    if (r.errorLines.length > 0) ctx.note(`e2e ${PATH_LABELS[r.mode]}: error lines, first: ${r.errorLines[0]}`);
+    if (r.deviceStateDocs !== r.plan.devices) ctx.note(`e2e ${PATH_LABELS[r.mode]}: expected ${r.plan.devices} deviceState documents, found ${r.deviceStateDocs}`);
+    if (!r.firestore.sinkFirestore) ctx.note(`e2e ${PATH_LABELS[r.mode]}: no Firestore counter lines from sinkFirestore (bench/fixtures/firestore-counter.ts did not load?)`);
+  }
+  const [batched, naive, unordered] = runs as [LoadRunResult, LoadRunResult, LoadRunResult];
+  return [...rows(batched, naive, ''), ...rows(unordered, naive, ' (sinks unordered)')];
 }
