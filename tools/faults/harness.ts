@@ -10,7 +10,7 @@
 // the retry budget (poison.ts). Then it waits, bounded, for the pipeline to
 // drain and does the accounting: nothing lost, nothing doubled.
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { COLLECTIONS, DATASET, FUNCTION_NAMES, TABLES, TOPICS } from '../../functions/lib/names.js';
@@ -19,7 +19,7 @@ import { generateMix, type MessageMix } from '../lib/message-mix.js';
 import { LOOPBACK, freePort } from '../lib/ports.js';
 import { ACTIVE_DEVICES, DISABLED_DEVICES, type SeedDevice } from '../emulate/seed.js';
 import { startStack, type RestartableComponent, type Stack } from '../emulate/stack.js';
-import { accountingOk, bigQueryAccounting, currentCounts, type Accounting, type Counts } from './accounting.js';
+import { accountingOk, bigQueryAccounting, currentCounts, storedKeys, type Accounting, type Counts } from './accounting.js';
 import { compareState, planStateChecks } from './expected-state.js';
 import { startPoison, type PoisonRun } from './poison.js';
 import { formatReport, type FaultRecord, type RunInfo } from './report.js';
@@ -85,6 +85,9 @@ export function publishers(n: number): SeedDevice[] {
 
 interface FaultContext {
   stack: Stack;
+  /** Keys stored when the BigQuery emulator came back (see accounting.ts doubledAcrossRestart). */
+  keysAfterBigQueryRestart?: { readings: Set<string>; events: Set<string> };
+  bigquery: ReturnType<typeof bigqueryClient>;
   watchdog: Watchdog;
   /** Resolves once enrich has looked up (and cached) every registered device published so far. */
   registryCached(): Promise<void>;
@@ -150,6 +153,7 @@ export const FAULT_PLAN: readonly PlannedFault[] = [
     async run(c) {
       const pid = c.stack.pids().bigquery;
       const ms = await timedRestart(c.stack, 'bigquery');
+      c.keysAfterBigQueryRestart = await storedKeys(c.bigquery);
       return `pid ${pid} -> ${c.stack.pids().bigquery}, down ${(ms / 1000).toFixed(1)} s; rows kept in --data ${path.basename(c.dataFile)}`;
     },
   },
@@ -185,11 +189,12 @@ export async function runFaultHarness(options: FaultHarnessOptions = {}): Promis
   const o = { ...DEFAULTS, faults: true, ...options };
   const progress = options.progress ?? (() => undefined);
   const lines: string[] = [];
+  const logStream = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const log = (component: string, line: string): void => {
     const tagged = `${component.padEnd(14)} | ${line}`;
     lines.push(tagged);
     if (lines.length > 4000) lines.splice(0, 2000);
-    if (options.logFile) appendFileSync(options.logFile, `${new Date().toISOString().slice(11, 23)} ${tagged}\n`);
+    logStream?.write(`${new Date().toISOString().slice(11, 23)} ${tagged}\n`);
   };
   const logTail = (n = 80): string => lines.slice(-n).join('\n');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iot-faults-'));
@@ -247,15 +252,17 @@ export async function runFaultHarness(options: FaultHarnessOptions = {}): Promis
     const pidsAtStart = stack.pids();
     const ctx: FaultContext = {
       stack,
+      bigquery,
       watchdog,
       proxy,
       dataFile,
       firestoreBack: () => (firstIndexAfterFirestoreRestart = publishedCount),
       registryCached: () => registryCached(bigquery, mix, publishedCount, progress),
     };
-    const faultsDone = (async () => {
-      if (!o.faults) return;
-      for (const f of FAULT_PLAN) {
+    // Each fault starts at its own point of the stream, whether or not the
+    // previous one has finished (they may overlap, as real outages do).
+    const faultsDone = Promise.all(
+      (o.faults ? FAULT_PLAN : []).map(async (f) => {
         while (publishedCount < f.at * mix.messages.length) await sleep(50);
         const rec: FaultRecord = { name: f.name, atSeconds: (Date.now() - tPublish) / 1000, atMessage: publishedCount, durationMs: 0, detail: '' };
         progress(`fault: ${f.name} at message ${publishedCount}`);
@@ -268,8 +275,8 @@ export async function runFaultHarness(options: FaultHarnessOptions = {}): Promis
         rec.durationMs = Date.now() - t;
         faultRecords.push(rec);
         progress(`fault: ${f.name} done in ${(rec.durationMs / 1000).toFixed(1)} s${rec.error ? ` FAILED ${rec.error}` : ''}`);
-      }
-    })();
+      }),
+    );
 
     const topic = pubsub.topic(TOPICS.deviceEvents, { batching: { maxMessages: 50, maxMilliseconds: 10 } });
     let pending: Promise<string>[] = [];
@@ -321,7 +328,7 @@ export async function runFaultHarness(options: FaultHarnessOptions = {}): Promis
       await sleep(1000);
     } while (Date.now() < stateDeadline);
 
-    const bq = await bigQueryAccounting(bigquery, mix.expected, extraDeadLetters);
+    const bq = await bigQueryAccounting(bigquery, mix.expected, extraDeadLetters, ctx.keysAfterBigQueryRestart);
     const accounting: Accounting = {
       published: { ...mix.expected.published, poison: poison?.published ?? 0 },
       ...bq,
@@ -342,6 +349,7 @@ export async function runFaultHarness(options: FaultHarnessOptions = {}): Promis
     const pidsNow = stack.pids();
     const crashed = FUNCTION_NAMES.filter((fn) => !restarted.has(fn) && (pidsNow[fn] !== pidsAtStart[fn] || !alive(pidsNow[fn])));
     const processes = { crashed, unanswered: watchdog.failures() };
+    faultRecords.sort((a, b) => a.atSeconds - b.atSeconds);
     const report = formatReport(info, faultRecords, accounting, processes);
     const ok = accountingOk(accounting) && drained && faultRecords.every((f) => !f.error) && crashed.length === 0;
     return { ok, report, accounting, faults: faultRecords, info, processes, logTail };
@@ -352,6 +360,7 @@ export async function runFaultHarness(options: FaultHarnessOptions = {}): Promis
     await stack?.stop();
     await proxy.close();
     rmSync(dir, { recursive: true, force: true });
+    await new Promise<void>((r) => (logStream ? logStream.end(() => r()) : r()));
   }
 }
 

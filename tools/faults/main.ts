@@ -2,6 +2,7 @@
 // stack of its own and prints the accounting table; exit code 1 when
 // anything was lost or doubled, or the pipeline did not drain.
 import { EXIT, helpText, main, numberOpt, parseCli, processIo, runCommand, boolOpt, stringOpt, type CommandSpec, type Io } from '../lib/cli.js';
+import { stopAllStarted } from '../lib/process-group.js';
 import { DEFAULTS, runFaultHarness } from './harness.js';
 
 export const FAULTS_SPEC: CommandSpec = {
@@ -53,4 +54,13 @@ export async function faults(argv: string[], io: Io = processIo()): Promise<numb
   });
 }
 
-if (require.main === module) main(() => faults(process.argv.slice(2)));
+if (require.main === module) {
+  // Ctrl-C or a kill stops every emulator and function this run started (own process groups).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`${sig}: stopping the stack\n`);
+      void stopAllStarted().finally(() => process.exit(EXIT.interrupted));
+    });
+  }
+  main(() => faults(process.argv.slice(2)));
+}

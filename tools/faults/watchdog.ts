@@ -1,7 +1,11 @@
 // Watches the stack's function processes while faults are injected: every
-// second each function must still answer HTTP, and its pid must be alive. A
-// process that stops answering outside a planned restart or freeze is logged
-// with the cause, and counted in the report (no function may crash).
+// two seconds each function's port must still accept a connection (a TCP
+// connect, not an HTTP request: the framework logs a stack trace for every
+// request that is not an event). A process that stops accepting outside a
+// planned restart or freeze is logged with the cause and counted in the
+// report (no function may crash).
+import net from 'node:net';
+import { LOOPBACK } from '../lib/ports.js';
 import type { Stack } from '../emulate/stack.js';
 import { FUNCTION_NAMES, type FunctionName } from '../../functions/lib/names.js';
 
@@ -13,9 +17,23 @@ export interface Watchdog {
   stop(): void;
 }
 
-function cause(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  return e.cause?.code ?? e.cause?.message ?? e.name ?? e.message ?? 'unknown';
+function accepts(port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: LOOPBACK, port });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve();
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new Error(err.code ?? err.message));
+    });
+  });
 }
 
 export function startWatchdog(stack: Stack, log: (component: string, line: string) => void): Watchdog {
@@ -25,18 +43,17 @@ export function startWatchdog(stack: Stack, log: (component: string, line: strin
   const probe = async (fn: FunctionName): Promise<void> => {
     if (busy.get(fn)) return;
     try {
-      const res = await fetch(stack.urls.functions[fn], { signal: AbortSignal.timeout(10_000) });
-      await res.arrayBuffer();
+      await accepts(stack.ports.functionPorts[fn], 10_000);
     } catch (err) {
       if (busy.get(fn) || !running) return;
-      const line = `${fn}: ${cause(err)} at ${new Date().toISOString().slice(11, 19)} (pid ${stack.pids()[fn]})`;
+      const line = `${fn}: ${(err as Error).message} at ${new Date().toISOString().slice(11, 19)} (pid ${stack.pids()[fn]})`;
       out.push(line);
       log('watchdog', line);
     }
   };
   const timer = setInterval(() => {
     for (const fn of FUNCTION_NAMES) void probe(fn);
-  }, 1000);
+  }, 2000);
   return {
     async planned(component, work) {
       busy.set(component, (busy.get(component) ?? 0) + 1);
