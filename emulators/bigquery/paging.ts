@@ -3,9 +3,9 @@ import { invalid } from './errors.js';
 
 export function decodePageToken(token: string | null | undefined): number {
   if (!token) return 0;
-  const n = Number(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!Number.isInteger(n) || n < 0) throw invalid(`Invalid page token: ${token}`);
-  return n;
+  const text = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
+  if (!/^\d+$/.test(text)) throw invalid(`Invalid page token: ${token}`);
+  return Number(text);
 }
 
 export function encodePageToken(offset: number): string {
