@@ -52,7 +52,7 @@ export interface LoadPlan {
 
 export function loadPlan(quick: boolean): LoadPlan {
   // 20 devices x 10 msg/s: 15 s of publishing (quick: 2.5 s).
-  return { devices: 20, ratePerDevice: 10, messages: quick ? 500 : 3000, drainTimeoutMs: quick ? 60_000 : 150_000 };
+  return { devices: 20, ratePerDevice: 10, messages: quick ? 500 : 3000, drainTimeoutMs: quick ? 60_000 : 120_000 };
 }
 
 export interface BigQueryCounts {
