@@ -209,22 +209,42 @@ function one(f: TableFieldSchema, v: unknown, loc: string, ignoreUnknown: boolea
   return new DuckDBStructValue(recordEntries(f.fields ?? [], v as Record<string, unknown>, `${loc}.`, ignoreUnknown));
 }
 
-function recordEntries(fields: TableFieldSchema[], obj: Record<string, unknown>, prefix: string, ignoreUnknown: boolean): Record<string, DuckDBValue> {
-  const byLower = new Map<string, unknown>();
-  for (const [k, val] of Object.entries(obj)) byLower.set(k.toLowerCase(), val);
-  if (!ignoreUnknown) {
-    for (const k of Object.keys(obj)) {
-      if (!fields.some((f) => f.name.toLowerCase() === k.toLowerCase())) throw new FieldError(`${prefix}${k}`, `no such field: ${prefix}${k}.`);
-    }
+// Field positions by lower-cased name, computed once per schema array.
+const indexCache = new WeakMap<TableFieldSchema[], Map<string, number>>();
+function indexOf(fields: TableFieldSchema[]): Map<string, number> {
+  let m = indexCache.get(fields);
+  if (!m) {
+    m = new Map(fields.map((f, i) => [f.name.toLowerCase(), i]));
+    indexCache.set(fields, m);
   }
+  return m;
+}
+
+function recordValues(fields: TableFieldSchema[], obj: Record<string, unknown>, prefix: string, ignoreUnknown: boolean): DuckDBValue[] {
+  const index = indexOf(fields);
+  const given: unknown[] = new Array(fields.length);
+  for (const k in obj) {
+    const i = index.get(k.toLowerCase());
+    if (i === undefined) {
+      if (!ignoreUnknown) throw new FieldError(`${prefix}${k}`, `no such field: ${prefix}${k}.`);
+      continue;
+    }
+    given[i] = obj[k];
+  }
+  const out: DuckDBValue[] = new Array(fields.length);
+  for (let i = 0; i < fields.length; i++) out[i] = toValue(fields[i]!, given[i], `${prefix}${fields[i]!.name}`, ignoreUnknown);
+  return out;
+}
+
+function recordEntries(fields: TableFieldSchema[], obj: Record<string, unknown>, prefix: string, ignoreUnknown: boolean): Record<string, DuckDBValue> {
+  const values = recordValues(fields, obj, prefix, ignoreUnknown);
   const out: Record<string, DuckDBValue> = {};
-  for (const f of fields) out[f.name] = toValue(f, byLower.get(f.name.toLowerCase()), `${prefix}${f.name}`, ignoreUnknown);
+  fields.forEach((f, i) => (out[f.name] = values[i]!));
   return out;
 }
 
 /** Converts one top-level row; values are in schema order. Throws FieldError. */
 export function convertRow(fields: TableFieldSchema[], json: unknown, ignoreUnknown: boolean): DuckDBValue[] {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new FieldError('', 'Row is not a JSON object');
-  const entries = recordEntries(fields, json as Record<string, unknown>, '', ignoreUnknown);
-  return fields.map((f) => entries[f.name] ?? null);
+  return recordValues(fields, json as Record<string, unknown>, '', ignoreUnknown);
 }

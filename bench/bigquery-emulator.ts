@@ -1,0 +1,198 @@
+// Benchmark of the BigQuery emulator (issue 4), each figure side by side with
+// DuckDB used directly through @duckdb/node-api in the same run:
+//   (a) insertAll of 10,000 readings rows in batches of 500 through the Node
+//       client, against appending the same rows with DuckDB's appender;
+//   (b) an hourly-average-per-device GROUP BY over 1,000,000 readings rows
+//       through jobs.query, against the same query run on DuckDB.
+// `node build/bench/bigquery-emulator.js` runs it standalone.
+import { BigQuery } from '@google-cloud/bigquery';
+import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBConnection } from '@duckdb/node-api';
+import { startBigQueryEmulator } from '../emulators/bigquery/server.js';
+import { READINGS, tableResource } from '../schemas/bigquery-tables.js';
+import { toRow } from './report.js';
+import { median, rotatingRounds } from './stats.js';
+import type { BenchRow, Progress } from './types.js';
+
+const GROUP = 'bigquery-emulator';
+const INSERT_ROWS = 10_000;
+const BATCH = 500;
+const QUERY_ROWS = 1_000_000;
+const ROUNDS = 3;
+
+interface ReadingJson {
+  event_id: string;
+  tenant_id: string;
+  device_id: string;
+  metric: string;
+  value: number;
+  unit: string;
+  event_time: string;
+  ingest_time: string;
+  site: string;
+  model: string;
+  seq: number;
+}
+
+function readings(n: number, offset: number): ReadingJson[] {
+  const base = Date.UTC(2026, 10, 24);
+  return Array.from({ length: n }, (_, k) => {
+    const i = k + offset;
+    const t = new Date(base + i * 1000).toISOString();
+    return {
+      event_id: `sensor-${i % 20}:${i}`,
+      tenant_id: `tenant-${i % 3}`,
+      device_id: `sensor-${i % 20}`,
+      metric: 'temperature',
+      value: (i % 400) / 10,
+      unit: 'celsius',
+      event_time: t,
+      ingest_time: t,
+      site: 'site-1',
+      model: 'model-1',
+      seq: i,
+    };
+  });
+}
+
+const DUCK_READINGS_DDL =
+  'CREATE TABLE readings (event_id VARCHAR, tenant_id VARCHAR, device_id VARCHAR, metric VARCHAR, value DOUBLE, unit VARCHAR, event_time TIMESTAMPTZ, ingest_time TIMESTAMPTZ, site VARCHAR, model VARCHAR, seq BIGINT)';
+
+/** Baseline (a): the same JSON rows converted and appended with DuckDB's appender, batch by batch. */
+async function duckAppend(conn: DuckDBConnection, rows: ReadingJson[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const app = await conn.createAppender('readings');
+    for (const r of rows.slice(i, i + BATCH)) {
+      app.appendVarchar(r.event_id);
+      app.appendVarchar(r.tenant_id);
+      app.appendVarchar(r.device_id);
+      app.appendVarchar(r.metric);
+      app.appendDouble(r.value);
+      app.appendVarchar(r.unit);
+      app.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Date.parse(r.event_time)) * 1000n));
+      app.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Date.parse(r.ingest_time)) * 1000n));
+      app.appendVarchar(r.site);
+      app.appendVarchar(r.model);
+      app.appendBigInt(BigInt(r.seq));
+      app.endRow();
+    }
+    app.flushSync();
+    app.closeSync();
+  }
+}
+
+// (b) data: 1M rows over about 5.8 days, 20 devices; the same values on both sides.
+const GENERATE_BQ = `INSERT INTO telemetry.readings (event_id, tenant_id, device_id, metric, value, unit, event_time, ingest_time, site, model, seq)
+  SELECT CONCAT('sensor-', CAST(MOD(i, 20) AS STRING), ':', CAST(i AS STRING)), CONCAT('tenant-', CAST(MOD(i, 3) AS STRING)), CONCAT('sensor-', CAST(MOD(i, 20) AS STRING)),
+    'temperature', MOD(i * 7919, 1000) / 10, 'celsius', TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00', INTERVAL DIV(i, 2) SECOND),
+    TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00', INTERVAL DIV(i, 2) SECOND), 'site-1', 'model-1', i
+  FROM UNNEST(GENERATE_ARRAY(1, ${QUERY_ROWS})) AS i`;
+const GENERATE_DUCK = `INSERT INTO readings SELECT 'sensor-' || (i % 20) || ':' || i, 'tenant-' || (i % 3), 'sensor-' || (i % 20), 'temperature', ((i * 7919) % 1000) / 10,
+    'celsius', TIMESTAMPTZ '2026-11-01 00:00:00+00' + to_seconds(i // 2), TIMESTAMPTZ '2026-11-01 00:00:00+00' + to_seconds(i // 2), 'site-1', 'model-1', i
+  FROM range(1, ${QUERY_ROWS + 1}) t(i)`;
+const QUERY_BQ = `SELECT device_id, TIMESTAMP_TRUNC(event_time, HOUR) AS hour, AVG(value) AS avg_value, COUNT(*) AS n
+  FROM telemetry.readings GROUP BY 1, 2 ORDER BY 1, 2`;
+const QUERY_DUCK = `SELECT device_id, date_trunc('hour', event_time) AS hour, avg(value) AS avg_value, count(*) AS n
+  FROM readings GROUP BY 1, 2 ORDER BY 1, 2`;
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+export async function benchBigQueryEmulator(progress: Progress): Promise<BenchRow[]> {
+  const emu = await startBigQueryEmulator({ port: 0 });
+  const duck = await DuckDBInstance.create(':memory:');
+  const conn = await duck.connect();
+  await conn.run("SET TimeZone = 'UTC'");
+  try {
+    const bq = new BigQuery({ projectId: 'bench', apiEndpoint: emu.url });
+    const [ds] = await bq.createDataset('telemetry');
+
+    // (a) insertAll vs appender, alternating rounds on fresh tables.
+    let round = 0;
+    const results = await rotatingRounds(ROUNDS, [
+      {
+        name: 'emulator',
+        run: async () => {
+          const table = `readings_${round++}`;
+          await ds.createTable(table, tableResource(READINGS));
+          const rows = readings(INSERT_ROWS, 0);
+          const ms = await timed(async () => {
+            for (let i = 0; i < rows.length; i += BATCH) {
+              await ds.table(table).insert(rows.slice(i, i + BATCH).map((r) => ({ insertId: `${r.event_id}:${r.metric}`, json: r })), { raw: true });
+            }
+          });
+          const [[check]] = await bq.query(`SELECT COUNT(*) AS n FROM telemetry.${table}`);
+          if ((check as { n: number }).n !== INSERT_ROWS) throw new Error(`emulator stored ${(check as { n: number }).n} rows, expected ${INSERT_ROWS}`);
+          return (INSERT_ROWS / ms) * 1000;
+        },
+      },
+      {
+        name: 'duckdb',
+        run: async () => {
+          await conn.run('DROP TABLE IF EXISTS readings');
+          await conn.run(DUCK_READINGS_DDL);
+          const rows = readings(INSERT_ROWS, 0);
+          const ms = await timed(() => duckAppend(conn, rows));
+          return (INSERT_ROWS / ms) * 1000;
+        },
+      },
+    ], (i, r) => progress(`insertAll round ${i + 1}/${ROUNDS}: emulator ${Math.round(r.get('emulator')!.at(-1)!)} rows/s, DuckDB appender ${Math.round(r.get('duckdb')!.at(-1)!)} rows/s`));
+    const insertRow = toRow({
+      group: GROUP,
+      name: `insertAll ${INSERT_ROWS} rows in batches of ${BATCH} (Node client)`,
+      unit: 'rows/s',
+      value: median(results.get('emulator')!),
+      better: 'higher',
+      baselineName: 'DuckDB appender, same rows',
+      baseline: median(results.get('duckdb')!),
+      target: { on: 'ratio', op: '>=', threshold: 0.5 },
+    });
+
+    // (b) GROUP BY over 1M rows: jobs.query vs DuckDB directly.
+    progress(`loading ${QUERY_ROWS} rows into the emulator (one INSERT ... SELECT job) and into DuckDB`);
+    await ds.createTable('readings', tableResource(READINGS));
+    await bq.query(GENERATE_BQ);
+    await conn.run('DROP TABLE IF EXISTS readings');
+    await conn.run(DUCK_READINGS_DDL);
+    await conn.run(GENERATE_DUCK);
+    let groups = 0;
+    const q = await rotatingRounds(ROUNDS, [
+      {
+        name: 'emulator',
+        run: () =>
+          timed(async () => {
+            const [rows] = await bq.query(QUERY_BQ);
+            groups = rows.length;
+          }),
+      },
+      { name: 'duckdb', run: () => timed(() => conn.runAndReadAll(QUERY_DUCK)) },
+    ], (i, r) => progress(`GROUP BY round ${i + 1}/${ROUNDS}: emulator ${Math.round(r.get('emulator')!.at(-1)!)} ms, DuckDB ${Math.round(r.get('duckdb')!.at(-1)!)} ms`));
+    const queryRow = toRow({
+      group: GROUP,
+      name: `hourly avg per device over ${QUERY_ROWS / 1e6}M rows (${groups} groups), jobs.query`,
+      unit: 'ms',
+      value: median(q.get('emulator')!),
+      better: 'lower',
+      baselineName: 'same SQL on DuckDB directly',
+      baseline: median(q.get('duckdb')!),
+      target: { on: 'ratio', op: '>=', threshold: 0.5 },
+    });
+    return [insertRow, queryRow];
+  } finally {
+    conn.closeSync();
+    duck.closeSync();
+    await emu.close();
+  }
+}
+
+if (require.main === module) {
+  benchBigQueryEmulator((m) => process.stderr.write(`${m}\n`)).then(
+    (rows) => process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
