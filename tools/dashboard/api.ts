@@ -106,5 +106,5 @@ ORDER BY n DESC, stage, reason`;
     count: Number(plainValue(r.n)),
     lastSeen: r.last_seen === null || r.last_seen === undefined ? null : String(plainValue(r.last_seen)),
   }));
-  return { last24h: all.reduce((n, r) => n + r.count, 0), top: all.slice(0, 6) };
+  return { last24h: all.reduce((n, r) => n + r.count, 0), top: all.slice(0, 50) };
 }

@@ -152,7 +152,12 @@ export function summaryStrip(opts: { devices: number; live: number; tenants: num
   const deadBody = opts.deadError
     ? h('p', { class: 'muted' }, `BigQuery unavailable: ${opts.deadError}`)
     : dl && dl.top.length
-      ? h('ol', { class: 'reasons' }, ...dl.top.slice(0, 4).map((r) => h('li', {}, h('span', { class: 'reason' }, r.reason), h('span', { class: 'muted' }, ` ${r.stage}`), h('span', { class: 'count' }, String(r.count)))))
+      ? h(
+          'ol',
+          { class: 'reasons' },
+          ...dl.top.slice(0, 4).map((r) => h('li', {}, h('span', { class: 'reason' }, r.reason), h('span', { class: 'muted' }, ` ${r.stage}`), h('span', { class: 'count' }, String(r.count)))),
+          dl.top.length > 4 && h('li', { class: 'muted' }, `+ ${dl.top.length - 4} more (npm run replay)`),
+        )
       : h('p', { class: 'muted' }, dl ? 'none in the last 24 hours' : 'loading…');
   return [
     h('div', { class: 'stat' }, h('div', { class: 'label' }, 'Devices live'), h('div', { class: 'big', id: 'stat-live' }, `${opts.live}`, h('small', {}, ` / ${opts.devices}`)), h('div', { class: 'muted' }, `${opts.tenants} tenant${opts.tenants === 1 ? '' : 's'} · heard from in the last 2 min`)),
