@@ -172,11 +172,11 @@ function toScalar(f: TableFieldSchema, v: unknown, loc: string): DuckDBValue {
     case 'JSON': {
       if (typeof v === 'string') {
         try {
-          JSON.parse(v);
+          // Stored compact, as BigQuery returns JSON values.
+          return JSON.stringify(JSON.parse(v));
         } catch {
           throw new FieldError(loc, `Invalid JSON value: ${v}`);
         }
-        return v;
       }
       return JSON.stringify(v);
     }

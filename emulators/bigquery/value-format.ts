@@ -107,11 +107,8 @@ export function javaDouble(x: number): string {
   return `${mant.includes('.') ? mant : `${mant}.0`}E${Number(exp)}`;
 }
 
-function formatFloat(x: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
-  return String(x);
-}
+// FLOAT64 cells use the same Java Double.toString form as BigQuery ("2.0", "1.0E20").
+const formatFloat = javaDouble;
 
 function pad(n: number | bigint, w: number): string {
   return String(n).padStart(w, '0');
