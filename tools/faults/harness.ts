@@ -317,16 +317,25 @@ export async function runFaultHarness(options: FaultHarnessOptions = {}): Promis
     const plan = planStateChecks(mix.messages, mix.expected.deviceState, firstIndexAfterFirestoreRestart);
     const firestore = firestoreClient(stack.endpoints);
     clients.push({ close: () => firestore.terminate() });
+    // sinkFirestore drains its own subscription (coalesced per device): wait,
+    // bounded, until the state is right or stops getting closer.
     let problems: string[] = [];
     let documents = 0;
-    const stateDeadline = Date.now() + 30_000;
-    do {
+    let best = Number.POSITIVE_INFINITY;
+    let bestAt = Date.now();
+    const stateDeadline = Date.now() + 150_000;
+    for (;;) {
       const snap = await firestore.collection(COLLECTIONS.deviceState).get();
       documents = snap.size;
       problems = compareState(new Map(snap.docs.map((d) => [d.id, d.data()])), plan.checked);
-      if (problems.length === 0) break;
-      await sleep(1000);
-    } while (Date.now() < stateDeadline);
+      if (problems.length === 0 || Date.now() > stateDeadline || Date.now() - bestAt > 30_000) break;
+      if (problems.length < best) {
+        best = problems.length;
+        bestAt = Date.now();
+        progress(`deviceState: ${problems.length} of ${plan.checked.length} fields not yet at their newest value`);
+      }
+      await sleep(2000);
+    }
 
     const bq = await bigQueryAccounting(bigquery, mix.expected, extraDeadLetters, ctx.keysAfterBigQueryRestart);
     const accounting: Accounting = {
