@@ -115,7 +115,8 @@ export const insertAll: Handler = async (state, ctx) => {
         _partitiondate: new DuckDBDateValue(Number(now / DAY_US)),
       };
       const pos = new Map(t.fields.map((f, i) => [f.name.toLowerCase(), i]));
-      for (let r = 0; r < toWrite.length; r++) {
+      const identity = order.length === t.fields.length && order.every((name, i) => pos.get(name) === i);
+      for (let r = 0; !identity && r < toWrite.length; r++) {
         const values = toWrite[r]!;
         toWrite[r] = order.map((name) => (pos.has(name) ? values[pos.get(name)!]! : (pseudo[name] ?? null)));
       }
