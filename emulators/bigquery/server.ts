@@ -31,15 +31,21 @@ export interface BigQueryEmulator {
 
 const MAX_BODY = 64 * 1024 * 1024;
 
+function readRaw(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+    });
+    req.on('end', () => (size > MAX_BODY ? reject(invalid('Request payload is too large for the BigQuery emulator')) : resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}
+
 async function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY) throw invalid('Request payload is too large for the BigQuery emulator');
-    chunks.push(c as Buffer);
-  }
-  let buf = Buffer.concat(chunks);
+  let buf = await readRaw(req);
   if (req.headers['content-encoding'] === 'gzip') buf = gunzipSync(buf);
   if (buf.length === 0) return {};
   const ct = String(req.headers['content-type'] ?? '');
