@@ -110,9 +110,10 @@ export class Catalog {
   }
 
   /** Saves new metadata; addColumns are appended to the DuckDB table first. */
-  async saveTable(t: TableMeta, addColumns: TableFieldSchema[] = []): Promise<void> {
+  async saveTable(t: TableMeta, addColumns: TableFieldSchema[] = [], relaxColumns: string[] = []): Promise<void> {
     await this.engine.write(async (c) => {
       for (const f of addColumns) await c.run(`ALTER TABLE ${tableSql(t)} ADD COLUMN ${columnDefs([f])}`);
+      for (const name of relaxColumns) await c.run(`ALTER TABLE ${tableSql(t)} ALTER COLUMN ${qid(name)} DROP NOT NULL`);
       await c.run(`UPDATE ${META}.tables SET meta = ${qstr(JSON.stringify(t))} WHERE project = ${qstr(t.project)} AND dataset = ${qstr(t.dataset)} AND tbl = ${qstr(t.table)}`);
     });
     this.tables.set(key(t.project, t.dataset, t.table), t);

@@ -47,6 +47,8 @@ export function duckError(err: unknown): BqError {
   if (col) return invalidQuery(`Unrecognized name: ${col[1]}`);
   if (/^Overflow in|out of range/i.test(msg) && /INT64|BIGINT|int64/i.test(msg)) return invalidQuery(`int64 overflow: ${msg}`);
   if (raw.startsWith('Parser Error')) return invalidQuery(`Syntax error: ${msg}`);
+  const nn = /NOT NULL constraint failed: [^.]+\.(\S+)/.exec(msg);
+  if (nn) return invalidQuery(`Cannot insert a NULL value into REQUIRED column ${nn[1]}`);
   return invalidQuery(msg);
 }
 

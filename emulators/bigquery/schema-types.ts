@@ -83,9 +83,15 @@ export function duckType(f: TableFieldSchema): string {
   return f.mode === 'REPEATED' ? `${base}[]` : base;
 }
 
-/** Column definitions for CREATE TABLE (NOT NULL is enforced by insertAll, not DuckDB, so schemas can relax). */
+/** Column definitions for CREATE TABLE; REQUIRED top-level columns are NOT NULL (DML must respect them too). */
 export function columnDefs(fields: TableFieldSchema[]): string {
-  return fields.map((f) => `${qid(f.name)} ${duckType(f)}`).join(', ');
+  return fields.map((f) => `${qid(f.name)} ${duckType(f)}${f.mode === 'REQUIRED' ? ' NOT NULL' : ''}`).join(', ');
+}
+
+/** Top-level columns a schema update relaxes from REQUIRED to NULLABLE. */
+export function relaxedColumns(oldFields: TableFieldSchema[], newFields: TableFieldSchema[]): string[] {
+  const next = new Map(newFields.map((f) => [f.name.toLowerCase(), f]));
+  return oldFields.filter((o) => o.mode === 'REQUIRED' && next.get(o.name.toLowerCase())?.mode === 'NULLABLE').map((o) => o.name);
 }
 
 /**

@@ -5,7 +5,7 @@ import { tableSql } from './catalog.js';
 import { requireDataset } from './datasets.js';
 import { duplicate, invalid, tableNotFound } from './errors.js';
 import { pageOf } from './paging.js';
-import { normalizeFields, schemaAdditions } from './schema-types.js';
+import { normalizeFields, relaxedColumns, schemaAdditions } from './schema-types.js';
 import { ok, type EmulatorState, type Handler, type RequestContext } from './state.js';
 
 const TABLE_ID_RE = /^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]{1,1024}$/u;
@@ -132,10 +132,12 @@ export const patchTable: Handler = async (state, ctx) => {
   const t = requireTable(state, ctx.params['projectId']!, ctx.params['datasetId']!, ctx.params['tableId']!);
   let fields = t.fields;
   let added: TableMeta['fields'] = [];
+  let relaxed: string[] = [];
   const schema = ctx.body['schema'] as { fields?: unknown } | undefined;
   if (schema?.fields) {
     const next = normalizeFields(schema.fields);
     added = schemaAdditions(t.fields, next);
+    relaxed = relaxedColumns(t.fields, next);
     fields = next;
   } else if (ctx.method === 'PUT') throw invalid('tables.update needs the full table resource including schema');
   const tp = ctx.body['timePartitioning'];
@@ -150,7 +152,7 @@ export const patchTable: Handler = async (state, ctx) => {
   const base = ctx.method === 'PUT' ? { creationTime: t.resource['creationTime'] } : t.resource;
   const next: TableMeta = { ...t, fields, resource: { ...base, ...editable(ctx.body), lastModifiedTime: String(Date.now()) } };
   if (ctx.method === 'PUT' && t.resource['timePartitioning'] && !next.resource['timePartitioning']) next.resource['timePartitioning'] = t.resource['timePartitioning'];
-  await state.catalog.saveTable(next, added);
+  await state.catalog.saveTable(next, added, relaxed);
   return ok(await tableResource(state, next, ctx));
 };
 

@@ -351,6 +351,10 @@ describe('integration: BigQuery emulator through @google-cloud/bigquery', functi
     ]);
     const noWhere = await rejects(bq.query('DELETE FROM telemetry.dml'));
     assert.equal(noWhere.code, 400);
+    // REQUIRED columns hold for DML too.
+    const nullReq = await rejects(bq.query("INSERT INTO telemetry.readings (event_id, tenant_id, device_id, metric, value, event_time, ingest_time) VALUES (NULL, 't', 'd', 'm', 1, CURRENT_TIMESTAMP(), CURRENT_TIMESTAMP())"));
+    assert.equal(nullReq.code, 400);
+    assert.match(nullReq.message, /REQUIRED column event_id/);
   });
 
   it('reports query errors as invalidQuery / notFound with the right codes', async () => {
