@@ -78,6 +78,8 @@ export class GoogleSqlTranslator implements Translator {
   readonly tables: TableTarget[] = [];
   private readonly cteNames = new Set<string>();
   private usesIngestionTable = false;
+  /** Table and UNNEST aliases seen in FROM clauses, for `FROM t, t.arr AS x`. */
+  private readonly fromAliases = new Set<string>();
   // Marks a select-list star until the FROM clause is known; random so no query text can contain it.
   private readonly starMark = `/*star-${randomUUID()}*/`;
 
@@ -199,10 +201,23 @@ export class GoogleSqlTranslator implements Translator {
           i = this.unnestInFrom(nodes, i, pushOperand);
           continue;
         }
+        // `FROM t, t.arr AS x`: an array path under an alias in scope is an implicit UNNEST.
+        if ((n.kind === 'ident' || n.kind === 'qident') && isOp(nodes[i + 1], '.') && this.fromAliases.has(n.value.toLowerCase())) {
+          let path = qid(n.value);
+          let j = i + 1;
+          while (isOp(nodes[j], '.') && nodes[j + 1] && (nodes[j + 1]!.kind === 'ident' || nodes[j + 1]!.kind === 'qident')) {
+            path += `.${qid((nodes[j + 1] as Token).value)}`;
+            j += 2;
+          }
+          i = this.unnestTail(nodes, j, path, pushOperand);
+          continue;
+        }
         if (!isGroup(n)) {
           const ref = this.tableRef(nodes, i);
           if (ref) {
             const aliased = this.withAlias(nodes, ref);
+            const m = / AS "((?:[^"]|"")*)"$/.exec(aliased.sql);
+            if (m) this.fromAliases.add(m[1]!.replace(/""/g, '"').toLowerCase());
             pushOperand(aliased.sql);
             i = aliased.next - 1;
             continue;
@@ -337,7 +352,6 @@ export class GoogleSqlTranslator implements Translator {
         continue;
       }
       if (word === 'SELECT' && isWord(next, 'AS')) throw invalidQuery('SELECT AS STRUCT / SELECT AS VALUE is not supported by the BigQuery emulator');
-      if (word === 'OFFSET' && isWord(nodes[i - 1], 'WITH')) throw invalidQuery('WITH OFFSET is not supported by the BigQuery emulator');
       if (KEYWORDS.has(word) && !(isGroup(next, '(') && (word === 'IF' || word === 'LEFT' || word === 'RIGHT'))) {
         pieces.push({ text: word, kind: 'kw', word });
         continue;
@@ -440,16 +454,31 @@ export class GoogleSqlTranslator implements Translator {
 
   private unnestInFrom(nodes: Node[], i: number, pushOperand: (s: string) => void): number {
     const g = nodes[i + 1] as Group;
-    let j = i + 2;
+    return this.unnestTail(nodes, i + 2, this.expr(g.children), pushOperand);
+  }
+
+  // After UNNEST(...) or an array path in FROM: [AS] alias [WITH OFFSET [AS] o].
+  private unnestTail(nodes: Node[], j: number, inner: string, pushOperand: (s: string) => void): number {
     let alias: string | undefined;
-    if (isWord(nodes[j], 'AS')) j++;
+    const hadAs = isWord(nodes[j], 'AS');
+    if (hadAs) j++;
     const a = nodes[j];
     if (a && (a.kind === 'qident' || (a.kind === 'ident' && !KEYWORDS.has(a.value.toUpperCase())))) {
       alias = a.value;
       j++;
-    } else if (isWord(nodes[i + 2], 'AS')) throw invalidQuery('Syntax error: expected an alias after AS');
-    if (isWord(nodes[j], 'WITH') && isWord(nodes[j + 1], 'OFFSET')) throw invalidQuery('UNNEST ... WITH OFFSET is not supported by the BigQuery emulator');
-    const inner = this.expr(g.children);
+    } else if (hadAs) throw invalidQuery('Syntax error: expected an alias after AS');
+    if (alias) this.fromAliases.add(alias.toLowerCase());
+    if (isWord(nodes[j], 'WITH') && isWord(nodes[j + 1], 'OFFSET')) {
+      j += 2;
+      if (isWord(nodes[j], 'AS')) j++;
+      const o = nodes[j];
+      const offset = o && (o.kind === 'qident' || (o.kind === 'ident' && !KEYWORDS.has(o.value.toUpperCase()))) ? o.value : 'offset';
+      if (offset !== 'offset') j++;
+      if (!alias) throw invalidQuery('UNNEST ... WITH OFFSET needs an alias for the element in the BigQuery emulator');
+      // Element and 0-based offset expanded side by side (a lateral subquery).
+      pushOperand(`(SELECT unnest(${inner}) AS ${qid(alias)}, generate_subscripts(${inner}, 1) - 1 AS ${qid(offset)}) AS ${qid(`_unnest_${alias}`)}`);
+      return j - 1;
+    }
     // BigQuery names the element column after the alias; DuckDB needs a column alias for that.
     pushOperand(alias ? `UNNEST(${inner}) AS ${qid(`_unnest_${alias}`)}(${qid(alias)})` : `UNNEST(${inner})`);
     return j - 1;

@@ -221,6 +221,11 @@ describe('integration: BigQuery emulator through @google-cloud/bigquery', functi
     const b = rows.find((r) => r.id === 'b')!;
     assert.deepEqual(b.tags, []);
     assert.equal(b.loc, null);
+    const [withOffset] = await bq.query("SELECT n.id, tag, o FROM telemetry.nested AS n, n.tags AS tag WITH OFFSET AS o ORDER BY o");
+    assert.deepEqual(withOffset, [
+      { id: 'a', tag: 'x', o: 0 },
+      { id: 'a', tag: 'y', o: 1 },
+    ]);
     const [q] = await bq.query("SELECT id, loc.lat AS lat, ARRAY_LENGTH(tags) AS n, h.v FROM telemetry.nested, UNNEST(hist) AS h WHERE id = 'a'");
     assert.equal(q.length, 1);
     assert.equal(q[0].lat, 1.5);

@@ -73,7 +73,7 @@ describe('bigquery emulator: GoogleSQL translation', () => {
     fails('SELECT SAFE.LOG(x)', /SAFE\. function prefix/);
     fails('SELECT 1; SELECT 2', /Multi-statement/);
     fails('CREATE TABLE x (a INT64)', /CREATE statements are not supported/);
-    fails('SELECT * FROM UNNEST([1]) WITH OFFSET', /WITH OFFSET/);
+    fails('SELECT * FROM UNNEST([1]) WITH OFFSET', /needs an alias/);
     fails('SELECT x & 1', /Bitwise/);
     fails('DELETE FROM telemetry.readings', /must have a WHERE clause/);
   });
