@@ -351,7 +351,21 @@ export class GoogleSqlTranslator implements Translator {
         i += 2;
         continue;
       }
-      if (word === 'SELECT' && isWord(next, 'AS')) throw invalidQuery('SELECT AS STRUCT / SELECT AS VALUE is not supported by the BigQuery emulator');
+      if (word === 'SELECT' && isWord(next, 'AS') && isWord(nodes[i + 2], 'STRUCT', 'VALUE')) {
+        // SELECT AS STRUCT a, b AS c -> SELECT struct_pack(...); SELECT AS VALUE x -> SELECT x.
+        let j = i + 3;
+        let distinct = '';
+        if (isWord(nodes[j], 'DISTINCT', 'ALL')) distinct = `${(nodes[j++] as Token).value.toUpperCase()} `;
+        let end = j;
+        while (end < nodes.length && !isWord(nodes[end], 'FROM', 'WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT', 'WINDOW', 'UNION', 'EXCEPT', 'INTERSECT')) end++;
+        const list = nodes.slice(j, end);
+        const body = isWord(nodes[i + 2], 'STRUCT') ? FUNCTION_RULES['STRUCT']!(splitCommas(list), this) : this.expr(list);
+        pieces.push({ text: 'SELECT', kind: 'kw', word });
+        pushOperand(`${distinct}${body}`);
+        i = end - 1;
+        continue;
+      }
+      if (word === 'SELECT' && isWord(next, 'AS')) throw invalidQuery('SELECT AS <type> is not supported by the BigQuery emulator');
       if (KEYWORDS.has(word) && !(isGroup(next, '(') && (word === 'IF' || word === 'LEFT' || word === 'RIGHT'))) {
         pieces.push({ text: word, kind: 'kw', word });
         continue;

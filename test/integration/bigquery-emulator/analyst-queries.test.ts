@@ -165,6 +165,11 @@ describe('integration: analyst GoogleSQL on the BigQuery emulator (expected resu
       rows.map((r) => [r.device_id, r.recent, r.n, r.last_seq, r.info]),
       expected.map((e) => [e.device, e.recent, e.n, e.last, { n: e.n, last_seq: e.last }]),
     );
+    const structs = await q(`
+      SELECT ARRAY(SELECT AS STRUCT metric, COUNT(*) AS n FROM telemetry.readings WHERE device_id = 'sensor-04' GROUP BY metric ORDER BY metric) AS per_metric,
+             ARRAY(SELECT AS VALUE seq FROM telemetry.readings WHERE device_id = 'sensor-04' AND metric = 'humidity' ORDER BY seq LIMIT 2) AS first_seqs`);
+    const n4 = byDeviceTemps.get('sensor-04')!.length;
+    assert.deepEqual(structs, [{ per_metric: [{ metric: 'humidity', n: n4 }, { metric: 'temperature', n: n4 }], first_seqs: [1, 2] }]);
     const flat = await q(`
       SELECT x, COUNT(*) AS c FROM (SELECT ARRAY_AGG(DISTINCT tenant_id) AS ts FROM telemetry.readings) AS t, UNNEST(t.ts) AS x
       GROUP BY x ORDER BY x`);
