@@ -2,6 +2,7 @@
 // on free ports with a unique project id, plus clients pointed at it and the
 // last log lines of every component (printed when a test fails).
 import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Firestore } from '@google-cloud/firestore';
 import type { PubSub } from '@google-cloud/pubsub';
@@ -49,4 +50,36 @@ export async function startTestStack(prefix: string, opts: Partial<Omit<StackOpt
       await stack.stop();
     },
   };
+}
+
+/** CPU seconds (user + system) used so far by each component's process tree (Linux /proc). */
+export function cpuSecondsByComponent(pids: Record<string, number>): Record<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const stat = new Map<number, { ppid: number; cpu: number }>();
+  for (const pid of all) {
+    try {
+      const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      stat.set(pid, { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / ticks });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [component, root] of Object.entries(pids)) {
+    const tree = new Set([root]);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const [pid, s] of stat) {
+        if (tree.has(s.ppid) && !tree.has(pid)) {
+          tree.add(pid);
+          grew = true;
+        }
+      }
+    }
+    out[component] = Math.round([...tree].reduce((a, p) => a + (stat.get(p)?.cpu ?? 0), 0) * 10) / 10;
+  }
+  return out;
 }

@@ -1,14 +1,15 @@
 // Production-like push delivery for the local stack. The emulator's push
 // keeps at most 2 requests in flight per subscription (shared/EMULATORS.md),
 // while production push ramps up and a Cloud Run instance takes 80 concurrent
-// requests. So each function gets a PULL subscription consumed by streaming
-// pull with flow control, and every message is POSTed to the function in
-// exactly the body Pub/Sub push sends. 2xx acks; anything else is held for an
-// exponential backoff (a subscription's retryPolicy: 1 s .. 60 s) and then
-// nacked, so the emulator counts the attempt and applies the subscription's
-// deadLetterPolicy (measured: it does for pull subscriptions, with
-// message.deliveryAttempt set; docs/local-vs-cloud.md).
-import { Duration, type Message, type PubSub, type Subscription } from '@google-cloud/pubsub';
+// requests. So each function gets a PULL subscription, pulled with no more
+// messages than there are free request slots (80 per subscription), and every
+// message is POSTed to the function in exactly the body Pub/Sub push sends.
+// 2xx acks; anything else hands the message back with an ack deadline equal
+// to an exponential backoff (a subscription's retryPolicy: 1 s .. 60 s), so
+// the emulator redelivers it then, counts the attempt and applies the
+// subscription's deadLetterPolicy (measured: it does for pull subscriptions,
+// with deliveryAttempt set; docs/local-vs-cloud.md).
+import { v1, type PubSub } from '@google-cloud/pubsub';
 
 export interface BridgeTarget {
   /** Component name for logs (the function). */
@@ -52,9 +53,27 @@ export const DEFAULT_CONCURRENCY = 80;
 export const DEFAULT_MIN_BACKOFF_MS = 1000;
 export const DEFAULT_MAX_BACKOFF_MS = 60_000;
 
+/** One pulled message, as the bridge needs it. */
+export interface PulledMessage {
+  id: string;
+  ackId: string;
+  data: Buffer;
+  attributes: Record<string, string>;
+  /** RFC 3339 */
+  publishTime: string;
+  orderingKey: string;
+  /** 1-based with a dead-letter policy, else 0. */
+  deliveryAttempt: number;
+}
+
 /** The JSON body Pub/Sub push POSTs (both spellings of ids and times, as the service sends them). */
-export function pushBody(projectId: string, subscription: string, m: Message): Record<string, unknown> {
-  const publishTime = m.publishTime.toISOString();
+export function pushBody(
+  projectId: string,
+  subscription: string,
+  // A pulled message, or a client library Message (publishTime a Date).
+  m: { id: string; data: Buffer; attributes: Record<string, string>; publishTime: string | Date; orderingKey?: string; deliveryAttempt?: number },
+): Record<string, unknown> {
+  const publishTime = typeof m.publishTime === 'string' ? m.publishTime : m.publishTime.toISOString();
   return {
     subscription: `projects/${projectId}/subscriptions/${subscription}`,
     message: {
@@ -70,62 +89,128 @@ export function pushBody(projectId: string, subscription: string, m: Message): R
   };
 }
 
+/** The fields of a Pull response message the bridge reads (protobuf shape, every field optional). */
+interface ReceivedMessage {
+  ackId?: string | null;
+  deliveryAttempt?: number | null;
+  message?: {
+    data?: Uint8Array | string | null;
+    attributes?: Record<string, string> | null;
+    messageId?: string | null;
+    publishTime?: { seconds?: unknown; nanos?: unknown } | null;
+    orderingKey?: string | null;
+  } | null;
+}
+
+function timestampText(ts: { seconds?: unknown; nanos?: unknown } | null | undefined): string {
+  if (!ts) return new Date().toISOString();
+  const ms = Number(ts.seconds ?? 0) * 1000 + Math.floor(Number(ts.nanos ?? 0) / 1e6);
+  return new Date(ms).toISOString();
+}
+
+function fromReceived(rm: ReceivedMessage): PulledMessage {
+  const m = rm.message ?? {};
+  const data = typeof m.data === 'string' ? Buffer.from(m.data, 'base64') : m.data ? Buffer.from(m.data) : Buffer.alloc(0);
+  return {
+    id: String(m.messageId ?? ''),
+    ackId: String(rm.ackId ?? ''),
+    data,
+    attributes: { ...(m.attributes ?? {}) },
+    publishTime: timestampText(m.publishTime),
+    orderingKey: String(m.orderingKey ?? ''),
+    deliveryAttempt: Number(rm.deliveryAttempt ?? 0),
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** Backoff before the nack that follows failed attempt `attempt` (1-based), like retryPolicy's exponential backoff. */
 export function backoffMs(attempt: number, minMs: number, maxMs: number): number {
   return Math.min(maxMs, minMs * 2 ** Math.max(0, attempt - 1));
 }
 
-class Semaphore {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
-
+/**
+ * One subscription. Messages are pulled with unary Pull, never more than
+ * there are free request slots: the emulator's streaming pull ignores the
+ * client's flow control, so a backlog sat leased in the client, leases ran
+ * out, and each redelivery counted toward maxDeliveryAttempts (measured:
+ * 297 extra deliveries for 6,000 messages behind a 75 s backlog).
+ */
 class TargetPump {
   readonly stats: TargetStats = { inFlight: 0, maxInFlight: 0, delivered: 0, acked: 0, failed: 0, maxDeliveryAttempt: 0 };
-  private sub: Subscription | undefined;
-  private readonly http: Semaphore;
+  private readonly client: v1.SubscriberClient;
+  private readonly subscriptionPath: string;
+  /** Pulled and not yet acked or handed back (waiting for its ordering key counts). */
+  private outstanding = 0;
+  private readonly leased = new Map<string, number>();
+  private slotWaiter: (() => void) | undefined;
   /** Ordering keys: the next message of a key waits for the previous one (what an ordered subscription guarantees). */
   private readonly keyTails = new Map<string, Promise<void>>();
-  private readonly holds = new Set<NodeJS.Timeout>();
+  private pendingAcks: string[] = [];
+  private ackTimer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
   private closed = false;
 
   constructor(
     private readonly t: BridgeTarget,
     private readonly o: Required<Omit<BridgeOptions, 'targets' | 'log'>> & { log: (c: string, l: string) => void },
   ) {
-    this.http = new Semaphore(o.concurrency);
+    // The PubSub object already resolved the emulator endpoint (PUBSUB_EMULATOR_HOST or apiEndpoint).
+    this.client = new v1.SubscriberClient(o.pubsub.options as ConstructorParameters<typeof v1.SubscriberClient>[0]);
+    this.subscriptionPath = `projects/${o.projectId}/subscriptions/${t.subscription}`;
   }
 
   start(): void {
-    // Messages waiting in backoff stay leased but do not take an HTTP slot,
-    // so flow control admits more than the request concurrency.
-    // Leases of 60 s (the subscription's ack deadline) and up: with the
-    // client's default 10 s, a busy machine renews late, the emulator
-    // redelivers, and each redelivery counts toward maxDeliveryAttempts, so
-    // a message that is merely slow ends up dead-lettered.
-    this.sub = this.o.pubsub.subscription(this.t.subscription, {
-      flowControl: { maxMessages: this.o.concurrency * 2, allowExcessMessages: false },
-      streamingOptions: { maxStreams: 1 },
-      minAckDeadline: Duration.from({ seconds: 60 }),
-      maxAckDeadline: Duration.from({ seconds: 600 }),
-    });
-    this.sub.on('message', (m: Message) => this.onMessage(m));
-    this.sub.on('error', (err: Error) => this.o.log('bridge', `${this.t.subscription}: ${err.message}`));
+    this.loop = this.pullLoop();
+    // Messages still leased after 20 s (a slow function, or waiting behind their key) get 60 s more.
+    this.leaseTimer = setInterval(() => void this.extendLeases(), 10_000);
   }
 
-  private onMessage(m: Message): void {
+  private async pullLoop(): Promise<void> {
+    let idleMs = 5;
+    let errors = 0;
+    while (!this.closed) {
+      const free = this.o.concurrency - this.outstanding;
+      if (free <= 0) {
+        await new Promise<void>((r) => (this.slotWaiter = r));
+        continue;
+      }
+      let received: ReceivedMessage[];
+      try {
+        const [res] = await this.client.pull({ subscription: this.subscriptionPath, maxMessages: Math.min(free, 1000) }, { timeout: 30_000 });
+        received = (res.receivedMessages ?? []) as ReceivedMessage[];
+        errors = 0;
+      } catch (err) {
+        if (this.closed) return;
+        if (errors++ % 20 === 0) this.o.log('bridge', `${this.t.subscription}: pull failed: ${(err as Error).message}`);
+        await sleep(500);
+        continue;
+      }
+      if (!received.length) {
+        await sleep(idleMs);
+        idleMs = Math.min(100, idleMs * 2);
+        continue;
+      }
+      idleMs = 5;
+      for (const rm of received) {
+        const m = fromReceived(rm);
+        this.outstanding++;
+        this.leased.set(m.ackId, Date.now());
+        this.onMessage(m);
+      }
+    }
+  }
+
+  private release(ackId: string): void {
+    this.leased.delete(ackId);
+    this.outstanding--;
+    const w = this.slotWaiter;
+    this.slotWaiter = undefined;
+    w?.();
+  }
+
+  private onMessage(m: PulledMessage): void {
     const key = m.orderingKey;
     if (!key || this.t.ordered === false) {
       void this.deliver(m);
@@ -139,9 +224,9 @@ class TargetPump {
     });
   }
 
-  private async deliver(m: Message): Promise<void> {
+  private async deliver(m: PulledMessage): Promise<void> {
+    if (this.closed) return;
     if (m.deliveryAttempt > this.stats.maxDeliveryAttempt) this.stats.maxDeliveryAttempt = m.deliveryAttempt;
-    await this.http.acquire();
     this.stats.inFlight++;
     if (this.stats.inFlight > this.stats.maxInFlight) this.stats.maxInFlight = this.stats.inFlight;
     let ok = false;
@@ -161,12 +246,12 @@ class TargetPump {
       why = (err as Error).name === 'TimeoutError' ? `timeout after ${this.o.requestTimeoutMs} ms` : `${(err as Error).message}${cause ? ` (${cause.code ?? cause.message ?? ''})` : ''}`;
     } finally {
       this.stats.inFlight--;
-      this.http.release();
     }
     this.stats.delivered++;
     if (ok) {
       this.stats.acked++;
-      m.ack();
+      this.ack(m.ackId);
+      this.release(m.ackId);
       return;
     }
     this.stats.failed++;
@@ -175,31 +260,55 @@ class TargetPump {
     if (this.stats.failed <= 20 || this.stats.failed % 100 === 0) {
       this.o.log('bridge', `${this.t.name}: message ${m.id} attempt ${attempt} failed (${why}); retry in ${wait} ms [${this.stats.failed} failures so far]`);
     }
-    await this.hold(wait);
-    // The nack makes the emulator redeliver at once and count the attempt
-    // toward the subscription's maxDeliveryAttempts.
-    m.nack();
+    // Hand it back with a deadline of the backoff: the emulator redelivers it
+    // then and counts the attempt toward maxDeliveryAttempts. Nothing is held
+    // here, so a failing message takes no request slot while it waits.
+    this.release(m.ackId);
+    try {
+      await this.client.modifyAckDeadline({ subscription: this.subscriptionPath, ackIds: [m.ackId], ackDeadlineSeconds: Math.max(1, Math.round(wait / 1000)) });
+    } catch (err) {
+      if (!this.closed) this.o.log('bridge', `${this.t.subscription}: modifyAckDeadline failed: ${(err as Error).message}`);
+    }
   }
 
-  private hold(ms: number): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.holds.delete(timer);
-        resolve();
-      }, ms);
-      this.holds.add(timer);
-    });
+  private ack(ackId: string): void {
+    this.pendingAcks.push(ackId);
+    if (this.pendingAcks.length >= 500) void this.flushAcks();
+    else this.ackTimer ??= setTimeout(() => void this.flushAcks(), 20);
+  }
+
+  private async flushAcks(): Promise<void> {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const ackIds = this.pendingAcks;
+    this.pendingAcks = [];
+    if (!ackIds.length) return;
+    try {
+      await this.client.acknowledge({ subscription: this.subscriptionPath, ackIds });
+    } catch (err) {
+      // Unacked messages come back after their deadline: a duplicate delivery, never a loss.
+      this.o.log('bridge', `${this.t.subscription}: acknowledge of ${ackIds.length} failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async extendLeases(): Promise<void> {
+    const old = [...this.leased].filter(([, since]) => Date.now() - since > 20_000).map(([id]) => id);
+    if (!old.length || this.closed) return;
+    for (const id of old) this.leased.set(id, Date.now());
+    try {
+      await this.client.modifyAckDeadline({ subscription: this.subscriptionPath, ackIds: old, ackDeadlineSeconds: 60 });
+    } catch {
+      // the next round tries again
+    }
   }
 
   async stop(): Promise<void> {
     this.closed = true;
-    for (const t of this.holds) clearTimeout(t);
-    this.holds.clear();
-    if (this.sub) {
-      this.sub.removeAllListeners('message');
-      await this.sub.close();
-    }
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.slotWaiter?.();
+    await this.flushAcks();
+    await this.loop?.catch(() => undefined);
+    await this.client.close();
   }
 }
 

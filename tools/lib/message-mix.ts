@@ -222,7 +222,7 @@ export function generateMix(opts: MixOptions): MessageMix {
   const recentTs = (): string => new Date(now - Math.floor(rnd() * 30 * 60 * 1000)).toISOString();
   const invalidMakers: { reason: string; make: (k: number) => Buffer }[] = [
     { reason: 'not-json', make: (k) => Buffer.from(`{"deviceId": "acme-sensor-01", "seq": ${k}, "ts": `, 'utf8') },
-    { reason: 'not-json', make: () => Buffer.from('temperature=21.5;humidity=40', 'utf8') },
+    { reason: 'not-json', make: (k) => Buffer.from(`temperature=21.5;humidity=40;n=${k}`, 'utf8') },
     { reason: 'schema-violation', make: (k) => encode({ deviceId: 'acme-sensor-02', seq: 900000 + k, ts: recentTs(), readings: { temperature: 'hot' } }) },
     { reason: 'schema-violation', make: (k) => encode({ deviceId: 'globex-sensor-03', seq: 900000 + k, ts: recentTs(), readings: { temperature: 20 }, colour: 'red' }) },
     { reason: 'schema-violation', make: (k) => encode({ deviceId: 'initech-sensor-04', seq: 900000 + k, ts: recentTs() }) },

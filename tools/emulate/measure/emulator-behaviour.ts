@@ -10,6 +10,7 @@ import type { PubSub } from '@google-cloud/pubsub';
 import { pubsubClient } from '../../lib/emulator-clients.js';
 import { startPubSubEmulator } from '../gcloud-emulators.js';
 import { PushBridge } from '../push-bridge.js';
+import { stopAllStarted } from '../../lib/process-group.js';
 
 const PROJECT = 'demo-measure';
 
@@ -89,13 +90,21 @@ async function throughput(ps: PubSub, mode: 'push' | 'bridge', delayMs: number, 
   return { mode, delayMs, messages: ep.hits.length, seconds, perSecond: Math.round(ep.hits.length / seconds), maxInFlight: ep.maxInFlight(), sampleBody: ep.hits[0]?.body, samplePath: ep.hits[0]?.path };
 }
 
-async function retries(ps: PubSub, mode: 'push' | 'bridge'): Promise<{ mode: string; deliveries: number; gapsMs: number[]; deadLettered: boolean; deadLetterAttributes?: Record<string, string> }> {
+async function retries(
+  ps: PubSub,
+  mode: 'push' | 'bridge',
+  retryPolicy?: { minimumBackoff: { seconds: number }; maximumBackoff: { seconds: number } },
+): Promise<{ mode: string; retryPolicy: unknown; deliveries: number; gapsMs: number[]; deliveryAttempts: unknown[]; deadLettered: boolean; deadLetterAttributes?: Record<string, string> }> {
   const ep = await endpoint(0, () => 500);
   const dlqTopic = `probe-dlq-${++seq}`;
   await ps.createTopic(dlqTopic);
   const [dlqSub] = await ps.topic(dlqTopic).createSubscription(`${dlqTopic}-sub`);
   const deadLetterPolicy = { deadLetterTopic: `projects/${PROJECT}/topics/${dlqTopic}`, maxDeliveryAttempts: 5 };
-  const { topic, sub } = await topicWithSub(ps, mode === 'push' ? { pushConfig: { pushEndpoint: `${ep.url}/p` }, deadLetterPolicy } : { deadLetterPolicy });
+  const { topic, sub } = await topicWithSub(ps, {
+    ...(mode === 'push' ? { pushConfig: { pushEndpoint: `${ep.url}/p` } } : {}),
+    deadLetterPolicy,
+    ...(retryPolicy ? { retryPolicy } : {}),
+  });
   let bridge: PushBridge | undefined;
   if (mode === 'bridge') {
     bridge = new PushBridge({ pubsub: ps, projectId: PROJECT, targets: [{ name: 'probe', subscription: sub, topic, url: ep.url }], minBackoffMs: 1000, maxBackoffMs: 60_000 });
@@ -107,12 +116,12 @@ async function retries(ps: PubSub, mode: 'push' | 'bridge'): Promise<{ mode: str
     m.ack();
   });
   await publishN(ps, topic, 1);
-  await until(() => dead !== undefined, 40_000);
+  await until(() => dead !== undefined, 60_000);
   await bridge?.stop();
   await dlqSub.close();
   await ep.close();
   const times = ep.hits.map((h) => h.at);
-  return { mode, deliveries: times.length, gapsMs: times.slice(1).map((t, i) => t - (times[i] ?? t)), deadLettered: dead !== undefined, ...(dead ? { deadLetterAttributes: dead } : {}) };
+  return { mode, retryPolicy: retryPolicy ?? null, deliveryAttempts: ep.hits.map((h) => h.body.deliveryAttempt ?? null), deliveries: times.length, gapsMs: times.slice(1).map((t, i) => t - (times[i] ?? t)), deadLettered: dead !== undefined, ...(dead ? { deadLetterAttributes: dead } : {}) };
 }
 
 async function ordering(ps: PubSub, mode: 'push' | 'bridge' | 'pull-raw'): Promise<{ mode: string; messages: number; outOfOrderPerKey: number; maxInFlight: number }> {
@@ -205,7 +214,11 @@ async function main(): Promise<void> {
       await throughput(ps, 'push', 20, 600),
       await throughput(ps, 'bridge', 20, 2000),
     ];
-    out.retries = [await retries(ps, 'push'), await retries(ps, 'bridge')];
+    out.retries = [
+      await retries(ps, 'push'),
+      await retries(ps, 'push', { minimumBackoff: { seconds: 3 }, maximumBackoff: { seconds: 10 } }),
+      await retries(ps, 'bridge'),
+    ];
     out.ordering = [await ordering(ps, 'push'), await ordering(ps, 'pull-raw'), await ordering(ps, 'bridge')];
     out.filter = await filter(ps);
     out.exactlyOnce = await exactlyOnce(ps);
@@ -215,6 +228,12 @@ async function main(): Promise<void> {
     await emu.stop();
   }
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    void stopAllStarted().then(() => process.exit(130));
+  });
 }
 
 main().catch((err: unknown) => {
