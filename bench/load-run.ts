@@ -83,6 +83,8 @@ export interface LoadRunResult {
   firestore: Partial<Record<FunctionName, FirestoreCounters>>;
   /** Push deliveries (requests to the function) per function, over the load. */
   deliveries: Record<FunctionName, number>;
+  /** Deliveries answered 2xx per function (redeliveries included). */
+  acked: Record<FunctionName, number>;
   failedDeliveries: number;
   cpuSeconds: Record<FunctionName, number>;
   peakRssMiB: Record<FunctionName, number>;
@@ -243,6 +245,7 @@ export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<Load
       bigquery: bq,
       firestore,
       deliveries: perFunction((fn) => (bridgeAfter[fn]?.delivered ?? 0) - (bridgeBefore[fn]?.delivered ?? 0)),
+      acked: perFunction((fn) => (bridgeAfter[fn]?.acked ?? 0) - (bridgeBefore[fn]?.acked ?? 0)),
       failedDeliveries: FUNCTION_NAMES.reduce((s, fn) => s + (bridgeAfter[fn]?.failed ?? 0) - (bridgeBefore[fn]?.failed ?? 0), 0),
       cpuSeconds: perFunction((fn) => cpuAfter[fn] - cpuBefore[fn]),
       peakRssMiB,

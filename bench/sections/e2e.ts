@@ -8,9 +8,15 @@ import { toRow } from '../report.js';
 import type { SectionContext } from '../section.js';
 import type { BenchRow } from '../types.js';
 
+/**
+ * sinkFirestore's document writes per device message it handled: all the
+ * messages when the run finished, else the share of events it acked.
+ */
 export function firestoreWritesPerMessage(r: LoadRunResult): number {
   const c = r.firestore.sinkFirestore;
-  return c ? c.firestoreWrites / r.traffic.length : Number.NaN;
+  if (!c) return Number.NaN;
+  const handled = r.completed ? r.traffic.length : (r.traffic.length * Math.min(r.events, r.acked.sinkFirestore)) / r.events;
+  return handled > 0 ? c.firestoreWrites / handled : Number.NaN;
 }
 
 export function bigQueryRequestsPerThousandRows(r: LoadRunResult): number {
