@@ -1,5 +1,5 @@
 // enrich's adapter: events-valid push -> registry lookup (cached) -> one
-// EnrichedEvent on events-enriched (ordering key = deviceId). Unknown,
+// EnrichedEvent on events-enriched (ordering key = deviceId when PUBLISH_ORDERING_KEYS). Unknown,
 // disabled and malformed registry entries are dead-lettered by
 // handlePubSubEvent with the events-valid bytes; Firestore or publish
 // failures are thrown and retried.
@@ -43,9 +43,10 @@ functions.cloudEvent('enrich', (event: functions.CloudEvent<unknown>) =>
     ctx.deviceId = valid.deviceId;
     ctx.eventId = valid.eventId;
     const enriched = await enrichEvent(valid, instanceDeps());
-    await publishJson(publisher(config().topicEnriched, { ordering: true }), enriched, {
+    const ordering = config().publishOrderingKeys;
+    await publishJson(publisher(config().topicEnriched, { ordering }), enriched, {
       attributes: { eventId: enriched.eventId, deviceId: enriched.deviceId, tenantId: enriched.tenantId },
-      orderingKey: enriched.deviceId,
+      ...(ordering ? { orderingKey: enriched.deviceId } : {}),
     });
   }),
 );

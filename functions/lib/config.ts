@@ -53,6 +53,14 @@ export interface Config extends IntSettings {
   topicDeadLetter: string;
   /** Accepted schemaVersion attribute values (absent attribute means the newest). */
   schemaVersions: readonly string[];
+  /**
+   * Publish events-valid / events-enriched with orderingKey = deviceId.
+   * Off by default: the sinks are last-writer-wins by event time, so order buys
+   * no correctness, while ordered publishing cost 7x publish throughput
+   * (287 vs 2,100 msg/s measured) and ordered subscriptions allow only one
+   * delivery per device in flight, which defeats group commit.
+   */
+  publishOrderingKeys: boolean;
 }
 
 function parseInt10(variable: string, raw: string, spec: IntSpec): number {
@@ -60,6 +68,14 @@ function parseInt10(variable: string, raw: string, spec: IntSpec): number {
   const n = Number(raw.trim());
   if (n < spec.min || n > spec.max) throw new ConfigError(variable, `must be between ${spec.min} and ${spec.max}, got ${n}`);
   return n;
+}
+
+function bool(env: Env, variable: string, fallback: boolean): boolean {
+  const raw = env[variable]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(variable, `expected true or false, got ${JSON.stringify(env[variable])}`);
 }
 
 function name(env: Env, variable: string, fallback: string): string {
@@ -85,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     topicEnriched: name(env, 'TOPIC_ENRICHED', TOPICS.enriched),
     topicDeadLetter: name(env, 'TOPIC_DEADLETTER', TOPICS.deadLetter),
     schemaVersions: ['1'],
+    publishOrderingKeys: bool(env, 'PUBLISH_ORDERING_KEYS', false),
     ...ints,
   };
 }

@@ -1,5 +1,5 @@
 // validate's adapter: device-events push -> validateMessage -> one message per
-// event on events-valid (ordering key = deviceId). Permanent failures go to
+// event on events-valid (ordering key = deviceId when PUBLISH_ORDERING_KEYS). Permanent failures go to
 // events-deadletter via handlePubSubEvent; publish failures are thrown, so
 // Pub/Sub redelivers the device message (eventIds are stable, so the events
 // a retry publishes again are duplicates the sinks absorb).
@@ -31,14 +31,15 @@ functions.cloudEvent('validate', (event: functions.CloudEvent<unknown>) =>
   handlePubSubEvent('validate', event, async (msg, ctx) => {
     const d = instanceDeps();
     const { events } = await validateMessage(msg, d);
-    const topic = publisher(config().topicValid, { ordering: true });
-    // Published concurrently: the client keeps one ordering key's messages in order.
+    const ordering = config().publishOrderingKeys;
+    const topic = publisher(config().topicValid, { ordering });
+    // Published concurrently (with ordering on, the client keeps one key's messages in order).
     await Promise.all(
       events.map((ev) => {
         ctx.deviceId = ev.deviceId;
         return publishJson(topic, ev, {
           attributes: { eventId: ev.eventId, deviceId: ev.deviceId, schemaVersion: ev.schemaVersion },
-          orderingKey: ev.deviceId,
+          ...(ordering ? { orderingKey: ev.deviceId } : {}),
         });
       }),
     );

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DATASET, FUNCTIONS, FUNCTION_NAMES, TABLES, TOPICS } from '../../functions/lib/names.js';
-import { INT_SETTINGS } from '../../functions/lib/config.js';
+import { INT_SETTINGS, loadConfig } from '../../functions/lib/config.js';
 import { ALL_TABLES } from '../../schemas/bigquery-tables.js';
 import { REST_TYPE, type RestField } from '../../tools/gen-infra/bigquery-schema-json.js';
 import { generatedFiles } from '../../tools/gen-infra/main.js';
@@ -124,7 +124,7 @@ describe('infra/ (Terraform) matches the code', function () {
 
     it('functions get the topic and dataset names config.ts reads', function () {
       const env = body(envModule('functions').environment, 'module.functions environment');
-      assert.deepEqual(Object.keys(env).sort(), ['BQ_DATASET', 'GOOGLE_CLOUD_PROJECT', 'LOG_LEVEL', 'TOPIC_DEADLETTER', 'TOPIC_ENRICHED', 'TOPIC_VALID']);
+      assert.deepEqual(Object.keys(env).sort(), ['BQ_DATASET', 'GOOGLE_CLOUD_PROJECT', 'LOG_LEVEL', 'PUBLISH_ORDERING_KEYS', 'TOPIC_DEADLETTER', 'TOPIC_ENRICHED', 'TOPIC_VALID']);
       assert.equal(topicOf(env.TOPIC_VALID, 'TOPIC_VALID'), TOPICS.valid);
       assert.equal(topicOf(env.TOPIC_ENRICHED, 'TOPIC_ENRICHED'), TOPICS.enriched);
       assert.equal(topicOf(env.TOPIC_DEADLETTER, 'TOPIC_DEADLETTER'), TOPICS.deadLetter);
@@ -220,6 +220,14 @@ describe('infra/ (Terraform) matches the code', function () {
       const subs = str(envModule('pubsub').push_subscriptions, 'push_subscriptions');
       for (const k of ['minimum_backoff', 'maximum_backoff', 'max_delivery_attempts', 'oidc_audience', 'oidc_service_account_email']) assert.match(subs, new RegExp(`${k}\\s*=`), `${k} missing`);
       assert.match(subs, /push_endpoint\s*=\s*"\$\{module\.functions\.service_uris\[name\]\}\/projects\/\$\{var\.project_id\}\/topics\/\$\{f\.topic\}"/);
+    });
+
+    it('ordering keys are off by default and switched on together with ordered subscriptions', function () {
+      const v = namedBlocks(files, 'variable').find((x) => x.file.dir === ENV && x.name === 'ordered_subscriptions');
+      assert.deepEqual(v?.body.default, [], 'ordered_subscriptions should default to []');
+      const env = envModule('functions').environment as Record<string, unknown>;
+      assert.match(str(env.PUBLISH_ORDERING_KEYS, 'PUBLISH_ORDERING_KEYS'), /length\(var\.ordered_subscriptions\) > 0/);
+      assert.equal(loadConfig({ GOOGLE_CLOUD_PROJECT: 'demo-iot' }).publishOrderingKeys, false);
     });
 
     it('subscriptions are ordered exactly where the functions publish with ordering keys', function () {

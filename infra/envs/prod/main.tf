@@ -137,6 +137,8 @@ module "functions" {
     TOPIC_ENRICHED       = local.topics.enriched
     TOPIC_DEADLETTER     = local.topics.dead_letter
     LOG_LEVEL            = var.log_level
+    # Ordering keys only when some subscription is ordered (see ordered_subscriptions).
+    PUBLISH_ORDERING_KEYS = length(var.ordered_subscriptions) > 0 ? "true" : "false"
   }
   settings = var.settings
 

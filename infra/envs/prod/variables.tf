@@ -80,14 +80,13 @@ variable "max_delivery_attempts" {
 variable "ordered_subscriptions" {
   type        = list(string)
   description = <<-EOT
-    Subscriptions created with message ordering. validate and enrich publish
-    with orderingKey = deviceId, so the subscriptions on events-valid and
-    events-enriched deliver each device's events in publish order (one
-    outstanding push per device at a time). Correctness does not depend on it
-    (the sinks are idempotent and last-writer-wins by event time): drop a
-    subscription from the list if per-device throughput matters more.
+    Subscriptions created with message ordering. Empty by default: the sinks
+    are idempotent and last-writer-wins by event time, so order buys no
+    correctness, while an ordered subscription allows one outstanding push per
+    device. When this list is not empty, the functions also publish with
+    orderingKey = deviceId (PUBLISH_ORDERING_KEYS=true).
   EOT
-  default = ["enrich-events-valid", "sink-bigquery-events-enriched", "sink-firestore-events-enriched"]
+  default = []
   validation {
     condition = alltrue([for s in var.ordered_subscriptions : contains([
       "validate-device-events", "enrich-events-valid", "sink-bigquery-events-enriched",
