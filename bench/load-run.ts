@@ -127,7 +127,9 @@ export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<Load
       counters[component] = c;
       return;
     }
-    if (/"severity":"(ERROR|CRITICAL)"/.test(line) && errorLines.length < 10) errorLines.push(`${component}: ${line.slice(0, 300)}`);
+    // Error log lines, and the stack's report of a child that died.
+    const bad = /"severity":"(ERROR|CRITICAL)"/.test(line) || (component === 'stack' && line.includes('exited unexpectedly'));
+    if (bad && errorLines.length < 10) errorLines.push(`${component}: ${line.slice(0, 300)}`);
   };
   const preload = buildPath('bench', 'fixtures', 'firestore-counter.js');
   const functionEnv: Record<string, string> = {

@@ -25,7 +25,8 @@ export async function benchMemory(ctx: SectionContext): Promise<BenchRow[]> {
       group: 'memory',
       name: `${fn} peak RSS`,
       unit: 'MiB',
-      value: Math.max(...runs.map((r) => r.peakRssMiB[fn])),
+      // A process that died has no /proc entry (NaN): the other run's value stands.
+      value: Math.max(...runs.map((r) => r.peakRssMiB[fn]).filter(Number.isFinite)),
       baselineName: 'Cloud Run instance',
       baseline: CLOUD_RUN_INSTANCE_MIB,
       better: 'lower',
