@@ -4,7 +4,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOCAL_PROJECT_ID } from '../../functions/lib/names.js';
+import { readFileSync } from 'node:fs';
+import { startDashboard, type Dashboard } from '../dashboard/server.js';
 import { MissingComponentError } from './gcloud-emulators.js';
+import { repoPath } from './repo-root.js';
 import { formatLine } from './log-format.js';
 import { MissingBuildError } from './node-components.js';
 import { PID_FILE, cleanLeftovers, record, removePidFile, writePidFile } from './pid-file.js';
@@ -32,6 +35,8 @@ Options:
   --firestore-port N     default ${defaultPorts().firestore}
   --bigquery-port N      default ${defaultPorts().bigquery}
   --functions-port N     first function port, default ${defaultPorts().functions} (the five take N..N+4)
+  --dashboard-port N     live dashboard, default from firebase.json (8070)
+  --no-dashboard         do not serve the dashboard
   --free-ports           take free ports for everything
   --no-seed              do not seed the device registry
   --state-dir DIR        where the pid file of this run goes (default .emulate/)
@@ -56,6 +61,8 @@ interface Cli {
   dataFile: string | undefined;
   ports: Partial<StackPorts>;
   seed: boolean;
+  /** undefined: no dashboard. */
+  dashboardPort: number | undefined;
   pidFile: string;
 }
 
@@ -75,6 +82,8 @@ function parseCli(argv: string[]): Cli | 'help' {
       'bigquery-port': { type: 'string' },
       'functions-port': { type: 'string' },
       'free-ports': { type: 'boolean' },
+      'dashboard-port': { type: 'string' },
+      'no-dashboard': { type: 'boolean' },
       'no-seed': { type: 'boolean' },
       'state-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -106,17 +115,27 @@ function parseCli(argv: string[]): Cli | 'help' {
     dataFile: values.data,
     ports,
     seed: !values['no-seed'],
+    dashboardPort: values['no-dashboard'] ? undefined : (int('dashboard-port', values['dashboard-port']) ?? free ?? defaultDashboardPort()),
     pidFile: values['state-dir'] ? path.resolve(values['state-dir'], 'pids.json') : PID_FILE,
   };
 }
 
-function tryIt(stack: Stack): string {
+function defaultDashboardPort(): number {
+  try {
+    const fb = JSON.parse(readFileSync(repoPath('firebase.json'), 'utf8')) as { emulators?: { dashboard?: { port?: number } } };
+    return fb.emulators?.dashboard?.port ?? 8070;
+  } catch {
+    return 8070;
+  }
+}
+
+function tryIt(stack: Stack, dashboard: Dashboard | undefined): string {
   return [
     '',
     'Try it:',
     `  npm run simulate                       # devices publish to ${stack.urls.pubsub}`,
     `  npm run query -- "SELECT tenant_id, metric, COUNT(*) n FROM telemetry.readings GROUP BY 1, 2"`,
-    '  npm run dashboard                      # live state at http://127.0.0.1:8070',
+    dashboard ? `  open ${dashboard.url}          # live dashboard` : '  npm run dashboard                      # live dashboard',
     '  Clients pick the stack up from these variables:',
     ...Object.entries(stack.env).map(([k, v]) => `    export ${k}=${v}`),
     'Ctrl-C stops everything.',
@@ -160,11 +179,13 @@ async function main(): Promise<number> {
   }
 
   let stack: Stack | undefined;
+  let dashboard: Dashboard | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     log('stack', `${signal}: stopping everything`);
     stopping = (async () => {
+      await dashboard?.close();
       await stack?.stop();
       removePidFile(cli.pidFile);
       log('stack', 'stopped');
@@ -200,8 +221,18 @@ async function main(): Promise<number> {
       removePidFile(cli.pidFile);
       return 0;
     }
+    if (cli.dashboardPort !== undefined) {
+      dashboard = await startDashboard({
+        port: cli.dashboardPort,
+        projectId: stack.projectId,
+        firestoreHost: stack.env.FIRESTORE_EMULATOR_HOST ?? '',
+        bigqueryUrl: stack.env.BIGQUERY_EMULATOR_HOST ?? '',
+        log: (line) => log('dashboard', line),
+      });
+      log('stack', `dashboard ${dashboard.url}`);
+    }
     log('stack', `ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: project ${stack.projectId}, ${stack.delivery} delivery`);
-    process.stdout.write(tryIt(stack));
+    process.stdout.write(tryIt(stack, dashboard));
   } catch (err) {
     if (stopping) {
       await stopping;
@@ -209,6 +240,10 @@ async function main(): Promise<number> {
     }
     if (err instanceof MissingComponentError || err instanceof MissingBuildError) log('stack', `cannot start: ${err.message}`);
     else log('stack', `start failed: ${(err as Error).stack ?? String(err)}`);
+    // Whatever did start (e.g. the stack, when the dashboard's port was taken) is stopped.
+    await dashboard?.close();
+    await stack?.stop();
+    removePidFile(cli.pidFile);
     return 1;
   }
   // Runs until a signal arrives.
