@@ -33,7 +33,12 @@ const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).di
 export function rowFromDeadLetter(d: StoredDeadLetter, fallbackMessageId: string): RowToInsert {
   // Stable across redelivery and across a stage re-publishing the same
   // failure (new message id on events-deadletter, same failing message).
-  const key = [d.stage, d.reason, d.messageId ?? `dl:${fallbackMessageId}`, d.eventId ?? '', d.payloadSha256].join('\u0000');
+  // With an eventId the event itself is the key: when an upstream stage ran
+  // twice, the failing stage saw two messages (two ids) for one event, and
+  // that is still one dead letter.
+  const key = d.eventId
+    ? [d.stage, d.reason, 'event', d.eventId].join('\u0000')
+    : [d.stage, d.reason, d.messageId ?? `dl:${fallbackMessageId}`, '', d.payloadSha256].join('\u0000');
   return {
     insertId: `dl:${sha256(key)}`,
     json: {

@@ -58,6 +58,16 @@ describe('unit: deadletter rows', () => {
     assert.ok(a.insertId.length <= 128);
   });
 
+  it('one event failing at one stage is one dead letter, whatever message carried it', () => {
+    // enrich saw the same event twice (validate ran twice: two events-valid message ids).
+    const ev = { ...envelope, stage: 'enrich' as const, reason: 'unknown-device', eventId: 'sensor-042:7' };
+    const a = deadLetterRow(dlMessage(JSON.stringify({ ...ev, messageId: 'valid-1' }), {}, 'dl-1'), deps);
+    const b = deadLetterRow(dlMessage(JSON.stringify({ ...ev, messageId: 'valid-2' }), {}, 'dl-2'), deps);
+    const otherEvent = deadLetterRow(dlMessage(JSON.stringify({ ...ev, messageId: 'valid-3', eventId: 'sensor-042:8' }), {}, 'dl-3'), deps);
+    assert.equal(a.insertId, b.insertId);
+    assert.notEqual(a.insertId, otherEvent.insertId);
+  });
+
   it('a message Pub/Sub dead-lettered -> max-delivery-attempts, stage from the subscription, raw payload, delivery count', () => {
     const original = JSON.stringify({ eventId: 'sensor-042:7', deviceId: 'sensor-042', readings: {} });
     const row = deadLetterRow(
