@@ -4,6 +4,7 @@
 // schema per dataset, named "project.dataset".
 import type { Engine } from './engine.js';
 import { qid, qstr } from './engine.js';
+import { deleteInsertIdsSql, INSERT_IDS_DDL } from './dedup-store.js';
 import { columnDefs, type TableFieldSchema } from './schema-types.js';
 
 export interface DatasetMeta {
@@ -44,6 +45,7 @@ export class Catalog {
       await c.run(`CREATE SCHEMA IF NOT EXISTS ${META}`);
       await c.run(`CREATE TABLE IF NOT EXISTS ${META}.datasets (project VARCHAR, dataset VARCHAR, resource VARCHAR, PRIMARY KEY (project, dataset))`);
       await c.run(`CREATE TABLE IF NOT EXISTS ${META}.tables (project VARCHAR, dataset VARCHAR, tbl VARCHAR, meta VARCHAR, PRIMARY KEY (project, dataset, tbl))`);
+      await c.run(INSERT_IDS_DDL);
       for (const r of (await c.runAndReadAll(`SELECT project, dataset, resource FROM ${META}.datasets`)).getRows()) {
         const [project, dataset, resource] = r as [string, string, string];
         this.datasets.set(key(project, dataset), { project, dataset, resource: JSON.parse(resource) as Record<string, unknown> });
@@ -94,6 +96,7 @@ export class Catalog {
     await this.engine.write(async (c) => {
       await c.run(`DROP SCHEMA IF EXISTS ${schemaSql(project, dataset)} CASCADE`);
       await c.run(`DELETE FROM ${META}.tables WHERE project = ${qstr(project)} AND dataset = ${qstr(dataset)}`);
+      await c.run(deleteInsertIdsSql(project, dataset));
       await c.run(`DELETE FROM ${META}.datasets WHERE project = ${qstr(project)} AND dataset = ${qstr(dataset)}`);
     });
     for (const t of this.listTables(project, dataset)) this.tables.delete(key(project, dataset, t.table));
@@ -123,6 +126,7 @@ export class Catalog {
     await this.engine.write(async (c) => {
       await c.run(`DROP TABLE IF EXISTS ${tableSql(t)}`);
       await c.run(`DELETE FROM ${META}.tables WHERE project = ${qstr(t.project)} AND dataset = ${qstr(t.dataset)} AND tbl = ${qstr(t.table)}`);
+      await c.run(deleteInsertIdsSql(t.project, t.dataset, t.table));
     });
     this.tables.delete(key(t.project, t.dataset, t.table));
   }

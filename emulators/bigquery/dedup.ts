@@ -1,7 +1,8 @@
 // insertId de-duplication. BigQuery de-duplicates streaming rows by insertId
 // on a best-effort basis for at least one minute; the emulator remembers every
 // insertId per table for a fixed window (default 10 minutes), so retries in
-// that window never double rows.
+// that window never double rows. With --data the window is also kept in the
+// DuckDB file (dedup-store.ts) and restored at start.
 export const DEFAULT_DEDUP_WINDOW_MS = 10 * 60 * 1000;
 
 export class Dedup {
@@ -23,6 +24,17 @@ export class Dedup {
     ids.set(insertId, now);
     this.expire(ids, now);
     return false;
+  }
+
+  /** Puts back an id recorded at `at` (loaded from the data file; call oldest first). */
+  restore(tableKey: string, insertId: string, at: number): void {
+    let ids = this.seen.get(tableKey);
+    if (!ids) {
+      ids = new Map();
+      this.seen.set(tableKey, ids);
+    }
+    ids.delete(insertId);
+    ids.set(insertId, at);
   }
 
   /** Forgets an id (its row was not written after all). */

@@ -1,6 +1,7 @@
 // tabledata.insertAll: validate every row against the schema (insertErrors in
 // BigQuery's shape), drop rows whose insertId was seen in the de-dup window,
-// then append the batch with DuckDB's appender under the write lock.
+// then append the batch with DuckDB's appender under the write lock (with
+// --data, together with the batch's insertIds in one transaction).
 import { DuckDBDateValue, DuckDBTimestampTZValue, DuckDBTypeId, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { TableMeta } from './catalog.js';
 import { invalid } from './errors.js';
@@ -90,7 +91,8 @@ export const insertAll: Handler = async (state, ctx) => {
 
   const tableKey = `${t.project}:${t.dataset}.${t.table}`;
   await state.engine.write(async (conn) => {
-    const now = BigInt(Date.now()) * 1000n;
+    const nowMs = Date.now();
+    const now = BigInt(nowMs) * 1000n;
     const toWrite: DuckDBValue[][] = [];
     const recorded: string[] = [];
     (rows as InsertRow[]).forEach((r, i) => {
@@ -98,7 +100,7 @@ export const insertAll: Handler = async (state, ctx) => {
       if (!values) return;
       const id = r.insertId;
       if (typeof id === 'string' && id !== '') {
-        if (state.dedup.check(tableKey, id)) {
+        if (state.dedup.check(tableKey, id, nowMs)) {
           state.stats.rowsDeduplicated++;
           return;
         }
@@ -107,6 +109,9 @@ export const insertAll: Handler = async (state, ctx) => {
       toWrite.push(values);
     });
     if (toWrite.length === 0) return;
+    // With --data the ids go into the file in the same transaction as the rows.
+    const store = recorded.length > 0 ? state.dedupStore : undefined;
+    if (store) await conn.run('BEGIN TRANSACTION');
     try {
       // Physical column order can differ from the schema (added columns land after the pseudo-columns).
       const order = await physicalOrder(conn, t);
@@ -137,7 +142,12 @@ export const insertAll: Handler = async (state, ctx) => {
       } finally {
         appender.closeSync();
       }
+      if (store) {
+        await store.record(conn, tableKey, recorded, nowMs);
+        await conn.run('COMMIT');
+      }
     } catch (err) {
+      if (store) await conn.run('ROLLBACK').catch(() => undefined);
       for (const id of recorded) state.dedup.forget(tableKey, id);
       throw err;
     }

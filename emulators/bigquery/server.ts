@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { Catalog } from './catalog.js';
 import { Dedup, DEFAULT_DEDUP_WINDOW_MS } from './dedup.js';
+import { DedupStore } from './dedup-store.js';
 import { Engine } from './engine.js';
 import { BqError, invalid, toBqError } from './errors.js';
 import { JobStore } from './job-store.js';
@@ -21,6 +22,8 @@ export interface BigQueryEmulatorOptions {
   log?: (line: string) => void;
   /** insertId de-duplication window (default 10 minutes). */
   dedupWindowMs?: number;
+  /** How long close() lets in-flight requests finish before dropping connections (default 3 s). */
+  drainMs?: number;
 }
 
 export interface BigQueryEmulator {
@@ -30,6 +33,8 @@ export interface BigQueryEmulator {
 }
 
 const MAX_BODY = 64 * 1024 * 1024;
+// Below the 5 s a process-group stop waits before SIGKILL, leaving time for the checkpoint.
+const DEFAULT_DRAIN_MS = 3000;
 
 function readRaw(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -106,15 +111,34 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions = {}):
   const engine = await Engine.open(opts.dataFile);
   const catalog = new Catalog(engine);
   await catalog.load();
+  const windowMs = opts.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
+  const dedup = new Dedup(windowMs);
+  let dedupStore: DedupStore | undefined;
+  if (opts.dataFile !== undefined) {
+    const store = new DedupStore(windowMs);
+    const restored = await engine.write((c) => store.load(c, dedup));
+    if (restored > 0) opts.log?.(`restored ${restored} insertIds of the de-dup window from ${opts.dataFile}`);
+    dedupStore = store;
+  }
   const state: EmulatorState = {
     engine,
     catalog,
     jobs: new JobStore(),
-    dedup: new Dedup(opts.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS),
+    dedup,
+    dedupStore,
     stats: new Stats(),
     log: opts.log ?? (() => undefined),
   };
+  // In-flight requests, so close() can let them answer before the connections go.
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
   const server = http.createServer((req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      if (--inFlight === 0) drained?.();
+    });
+    if (draining) res.setHeader('connection', 'close');
     handle(state, req, res).catch((err: unknown) => {
       state.log(`fatal: ${String(err)}`);
       if (!res.headersSent) res.writeHead(500);
@@ -134,10 +158,20 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions = {}):
     port,
     close(): Promise<void> {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        // Stop accepting, let the requests under way answer (bounded), then checkpoint and close.
+        draining = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            new Promise<void>((resolve) => (drained = resolve)),
+            new Promise<void>((resolve) => (timer = setTimeout(resolve, opts.drainMs ?? DEFAULT_DRAIN_MS))),
+          ]);
+          clearTimeout(timer);
+        }
+        server.closeAllConnections();
+        await closed;
         await engine.close();
       })();
       return closing;

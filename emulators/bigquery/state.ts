@@ -1,6 +1,7 @@
 // What every handler needs: the engine, the catalog, jobs, de-dup and stats.
 import type { Catalog } from './catalog.js';
 import type { Dedup } from './dedup.js';
+import type { DedupStore } from './dedup-store.js';
 import type { Engine } from './engine.js';
 import type { JobStore } from './job-store.js';
 import type { Stats } from './stats.js';
@@ -10,6 +11,8 @@ export interface EmulatorState {
   catalog: Catalog;
   jobs: JobStore;
   dedup: Dedup;
+  /** Set with --data: insertAll also stores its insertIds in the file. */
+  dedupStore?: DedupStore;
   stats: Stats;
   log: (line: string) => void;
 }

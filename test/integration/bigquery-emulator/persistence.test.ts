@@ -1,6 +1,7 @@
 // The emulator's CLI with --data: write through one process, stop it with
 // SIGTERM, start another on the same file, and read everything back
-// (datasets, schemas, partitioning, clustering, descriptions, rows).
+// (datasets, schemas, partitioning, clustering, descriptions, rows), and the
+// insertId de-dup window: a retry that reaches the restarted emulator is not stored twice.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { BigQuery } from '@google-cloud/bigquery';
 import { freePort, httpOk, waitUntil } from '../../../tools/lib/ports.js';
 import { startProcess, waitForExit, type ManagedProcess } from '../../../tools/lib/process-group.js';
 import { READINGS, tableResource } from '../../../schemas/bigquery-tables.js';
+import { startBigQueryEmulator } from '../../../emulators/bigquery/server.js';
 
 const CLI = path.resolve(__dirname, '../../../emulators/bigquery/cli.js');
 
@@ -74,5 +76,67 @@ describe('integration: BigQuery emulator persistence (--data) across restarts', 
     await bq.dataset('telemetry').table('ingest').insert([{ json: { x: 8 } }], { raw: true });
     const [n] = await bq.query('SELECT COUNT(*) AS n FROM telemetry.ingest');
     assert.equal(n[0]!.n, 2);
+  });
+
+  it('keeps the insertId de-dup window: a retry after a restart is not stored again, a new insertId is', async () => {
+    const file = path.join(dir, 'dedup.duckdb');
+    const t = '2026-11-24T21:00:00.000Z';
+    const row = (seq: number): { insertId: string; json: Record<string, unknown> } => ({
+      insertId: `dd:${seq}`,
+      json: { event_id: `dd:${seq}`, tenant_id: 'acme', device_id: 'dd', metric: 'temperature', value: seq, event_time: t, ingest_time: t, seq },
+    });
+    const count = async (b: BigQuery): Promise<number> => {
+      const [r] = await b.query('SELECT COUNT(*) AS n FROM telemetry.readings');
+      return r[0]!.n as number;
+    };
+    const first = await start(file);
+    let bq = new BigQuery({ projectId: 'demo-iot', apiEndpoint: first.url });
+    const [ds] = await bq.createDataset('telemetry');
+    await ds.createTable(READINGS.tableId, tableResource(READINGS));
+    await ds.table(READINGS.tableId).insert([1, 2, 3].map(row), { raw: true });
+    assert.equal(await count(bq), 3);
+    await proc!.stop();
+    assert.equal(await waitForExit(proc!, 1000), true);
+
+    const second = await start(file);
+    bq = new BigQuery({ projectId: 'demo-iot', apiEndpoint: second.url });
+    const table = bq.dataset('telemetry').table(READINGS.tableId);
+    // The same rows with the same insertIds (a client retrying after the restart): nothing new.
+    await table.insert([1, 2, 3].map(row), { raw: true });
+    assert.equal(await count(bq), 3);
+    // A different insertId is a different row.
+    await table.insert([row(4)], { raw: true });
+    assert.equal(await count(bq), 4);
+    const stats = (await (await fetch(`${second.url}/emulator/v1/stats`)).json()) as { insertAll: { rowsDeduplicated: number; rowsInserted: number } };
+    assert.deepEqual([stats.insertAll.rowsDeduplicated, stats.insertAll.rowsInserted], [3, 1]);
+  });
+
+  it('answers an insertAll that is under way when it is closed, then refuses new connections', async () => {
+    const emu = await startBigQueryEmulator({ dataFile: path.join(dir, 'drain.duckdb'), drainMs: 20_000 });
+    try {
+      const bq = new BigQuery({ projectId: 'demo-iot', apiEndpoint: emu.url });
+      const [ds] = await bq.createDataset('drain');
+      await ds.createTable('t', { schema: { fields: [{ name: 'x', type: 'INT64' }, { name: 's', type: 'STRING' }] } });
+      const rows = Array.from({ length: 20_000 }, (_, i) => ({ insertId: `i${i}`, json: { x: i, s: `s${i}` } }));
+      const insert = fetch(`${emu.url}/bigquery/v2/projects/demo-iot/datasets/drain/tables/t/insertAll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rows }),
+      });
+      // Close only once the emulator has the request (counted before its body is read).
+      const started = async (): Promise<boolean> => {
+        const s = (await (await fetch(`${emu.url}/emulator/v1/stats`)).json()) as { requests: Record<string, number> };
+        return (s.requests['tabledata.insertAll'] ?? 0) > 0;
+      };
+      await waitUntil(started, 10_000, 'the insertAll request to reach the emulator');
+      const closing = emu.close();
+      const res = await insert;
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { kind: 'bigquery#tableDataInsertAllResponse' });
+      await closing;
+      await assert.rejects(fetch(`${emu.url}/`));
+    } finally {
+      await emu.close();
+    }
   });
 });
