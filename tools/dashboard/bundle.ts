@@ -2,7 +2,7 @@
 // server starts (no build step, nothing written to disk): the TypeScript in
 // tools/dashboard/web/ plus the Firebase Web SDK, and the stylesheet.
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 
 export interface Bundle {
   js: string;
@@ -30,5 +30,8 @@ export async function bundleWeb(webDir: string = WEB_DIR): Promise<Bundle> {
     }),
     build({ entryPoints: [path.join(webDir, 'styles.css')], bundle: true, write: false, minify: true, logLevel: 'silent' }),
   ]);
+  // esbuild keeps a service child process alive for later builds; there are
+  // none, and a lingering child would outlive a stack that was told to stop.
+  await stop();
   return { js: js.outputFiles[0]?.text ?? '', css: css.outputFiles[0]?.text ?? '' };
 }
