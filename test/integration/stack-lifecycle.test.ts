@@ -15,6 +15,8 @@ interface ProcInfo {
   ppid: number;
   /** Start time in clock ticks since boot: a recycled pid has another. */
   start: string;
+  /** Process state: Z is a zombie (exited, only not yet reaped by its new parent). */
+  state: string;
 }
 
 function procInfo(pid: number): ProcInfo | null {
@@ -22,7 +24,7 @@ function procInfo(pid: number): ProcInfo | null {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces: split after its closing parenthesis.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, ppid: Number(rest[1]), start: rest[19] ?? '' };
+    return { pid, ppid: Number(rest[1]), start: rest[19] ?? '', state: rest[0] ?? '' };
   } catch {
     return null;
   }
@@ -48,7 +50,8 @@ function descendants(root: number): ProcInfo[] {
 
 function stillRunning(p: ProcInfo): boolean {
   const now = procInfo(p.pid);
-  return now !== null && now.start === p.start;
+  // A zombie has exited; whether it is reaped depends on the sandbox's init.
+  return now !== null && now.start === p.start && now.state !== 'Z';
 }
 
 describe('integration: npm run emulate stops everything on SIGTERM', function () {

@@ -144,7 +144,8 @@ describe('integration: validate + enrich on the Pub/Sub and Firestore emulators'
     assert.deepEqual(got.body.readings, { temperature: 21.5, rssi: -60 });
     assert.deepEqual(got.body.state, { door: 'open' });
     assert.match(got.body.eventTime, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
-    assert.equal(got.orderingKey, deviceId);
+    // Ordering keys are opt-in (PUBLISH_ORDERING_KEYS): off by default.
+    assert.equal(got.orderingKey, '');
     assert.equal(got.attributes.eventId, `${deviceId}:1`);
   });
 
