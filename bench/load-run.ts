@@ -261,6 +261,11 @@ export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<Load
   }
 }
 
+/** The runs a bench makes: --quick skips the unordered variant to stay near 3 minutes. */
+export function pathModes(quick: boolean): PathMode[] {
+  return quick ? ['batched', 'naive'] : ['batched', 'naive', 'unordered'];
+}
+
 /** Each path's run, started on first request and shared by the e2e, memory and cost sections. */
 class LoadRuns {
   private readonly runs = new Map<PathMode, Promise<LoadRunResult>>();

@@ -6,7 +6,7 @@
 // Pub/Sub message and BigQuery row.
 import { FUNCTION_NAMES, type FunctionName } from '../../functions/lib/names.js';
 import { billedInsertBytes, billedOnePerRequest, estimateCost, type CostEstimate, type OperationCounts } from '../cost.js';
-import { loadRuns, PATH_LABELS, type LoadRunResult, type PathMode } from '../load-run.js';
+import { loadRuns, PATH_LABELS, pathModes, type LoadRunResult, type PathMode } from '../load-run.js';
 import { modelTraffic, type TrafficModel } from '../pipeline-model.js';
 import { BILLING_RULES, PRICES } from '../prices.js';
 import { toRow } from '../report.js';
@@ -47,22 +47,21 @@ function byService(e: CostEstimate): Map<string, number> {
 }
 
 export async function benchCost(ctx: SectionContext): Promise<BenchRow[]> {
-  const batched = await loadRuns.get('batched', ctx);
-  const naive = await loadRuns.get('naive', ctx);
-  const unordered = await loadRuns.get('unordered', ctx);
+  const runs: LoadRunResult[] = [];
+  for (const mode of pathModes(ctx.quick)) runs.push(await loadRuns.get(mode, ctx));
   ctx.progress('cost: modelling message and row sizes');
-  const estimates = {} as Record<PathMode, { counts: OperationCounts; estimate: CostEstimate }>;
-  for (const run of [batched, naive, unordered]) {
+  const estimates: Partial<Record<PathMode, { counts: OperationCounts; estimate: CostEstimate }>> = {};
+  for (const run of runs) {
     const model = await modelTraffic(run.traffic, run.publishTime, BILLING_RULES);
     const counts = operationCounts(run, model);
     estimates[run.mode] = { counts, estimate: estimateCost(counts, PRICES, BILLING_RULES) };
   }
   ctx.detail('cost', { prices: PRICES, rules: BILLING_RULES, ...estimates });
-  for (const run of [batched, naive, unordered]) {
+  for (const run of runs) {
     if (!run.completed) ctx.note(`cost: the ${PATH_LABELS[run.mode]} run did not finish in time, so its counts cover only what got through (an underestimate)`);
   }
-  const ours = estimates.batched.estimate;
-  const base = estimates.naive.estimate;
+  const ours = estimates.batched!.estimate;
+  const base = estimates.naive!.estimate;
   ctx.note(
     'cost: list prices from bench/prices.ts (free tiers ignored; keep them current); Cloud Run billed as CPU-seconds used at 256 MiB ' +
       '(a lower bound: instances idle between requests bill too); functions\' publishes counted as one request each (an upper bound)',
@@ -75,16 +74,11 @@ export async function benchCost(ctx: SectionContext): Promise<BenchRow[]> {
   for (const [service, usd] of a) {
     rows.push(toRow({ group: 'cost', name: `${service} per 1M messages`, unit: 'USD', value: usd, baselineName: 'naive', baseline: b.get(service) ?? 0, better: 'lower' }));
   }
-  rows.push(
-    toRow({
-      group: 'cost',
-      name: 'total per 1M messages (sinks unordered)',
-      unit: 'USD',
-      value: estimates.unordered.estimate.usdPerMillion,
-      baselineName: 'naive',
-      baseline: base.usdPerMillion,
-      better: 'lower',
-    }),
-  );
+  const unordered = estimates.unordered;
+  if (unordered) {
+    rows.push(
+      toRow({ group: 'cost', name: 'total per 1M messages (sinks unordered)', unit: 'USD', value: unordered.estimate.usdPerMillion, baselineName: 'naive', baseline: base.usdPerMillion, better: 'lower' }),
+    );
+  }
   return rows;
 }

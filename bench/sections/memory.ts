@@ -2,7 +2,7 @@
 // under the e2e batched loads (the higher of the two), against the 256 MiB Cloud Run instance the
 // functions are deployed with (infra/): the target leaves headroom.
 import type { FunctionName } from '../../functions/lib/names.js';
-import { loadRuns, PATH_LABELS } from '../load-run.js';
+import { loadRuns, PATH_LABELS, pathModes, type LoadRunResult } from '../load-run.js';
 import { formatNumber, toRow } from '../report.js';
 import type { SectionContext } from '../section.js';
 import type { BenchRow } from '../types.js';
@@ -11,7 +11,8 @@ export const CLOUD_RUN_INSTANCE_MIB = 256;
 const MEASURED: FunctionName[] = ['validate', 'sinkBigquery'];
 
 export async function benchMemory(ctx: SectionContext): Promise<BenchRow[]> {
-  const runs = [await loadRuns.get('batched', ctx), await loadRuns.get('unordered', ctx)];
+  const runs: LoadRunResult[] = [];
+  for (const mode of pathModes(ctx.quick).filter((m) => m !== 'naive')) runs.push(await loadRuns.get(mode, ctx));
   for (const run of runs) {
     ctx.note(
       `memory: peak RSS (VmHWM), e2e ${PATH_LABELS[run.mode]}: ${Object.entries(run.peakRssMiB)
