@@ -14,10 +14,11 @@ export interface TableCount {
   doubled: number;
   /**
    * Of `doubled`: extra copies of keys already stored when the BigQuery
-   * emulator came back from its restart. The emulator keeps its insertId
-   * memory in the process (not in the --data file), so a retry that straddles
-   * the restart is not de-duplicated; BigQuery's own de-duplication is best
-   * effort too. The readings_dedup view removes them for analysts.
+   * emulator came back from its restart. The emulator now keeps its insertId
+   * window in the --data file and drains in-flight requests before it stops,
+   * so this should be 0; it is still counted apart because BigQuery's own
+   * de-duplication is only best effort. The readings_dedup view removes any
+   * such copies for analysts.
    */
   doubledAcrossRestart: number;
   unexpected: number;

@@ -51,8 +51,8 @@ export function formatReport(info: RunInfo, faults: readonly FaultRecord[], a: A
   }
   const v = a.readingsDedup;
   L.push(`readings through the readings_dedup view's query (QUALIFY ROW_NUMBER() = 1): ${v ? `${v.rows} rows, ${v.distinct} distinct, ${v.rows - v.distinct} doubled` : 'n/a (query refused)'}`);
-  L.push('¹ doubled rows whose first copy was stored before the BigQuery emulator restart: the emulator keeps its insertId');
-  L.push('  memory in the process, not in the --data file, so a retry straddling the restart is not de-duplicated.');
+  L.push('¹ doubled rows whose first copy was stored before the BigQuery emulator restart (the emulator keeps its insertId');
+  L.push('  window in its --data file, so this should be 0; BigQuery itself de-duplicates only best effort).');
   L.push('');
   L.push(`${'deadletter by reason'.padEnd(34)}${'expected'.padStart(9)}${'rows'.padStart(9)}${'lost'.padStart(9)}${'doubled'.padStart(9)}`);
   for (const r of a.deadLetters) {
