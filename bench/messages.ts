@@ -3,6 +3,7 @@
 // small batches (2 to 5 events), as a gateway flushing a buffer would.
 import { ACTIVE_DEVICES } from '../tools/emulate/seed.js';
 import { LOCAL_PROJECT_ID } from '../functions/lib/names.js';
+import { mulberry32 } from '../tools/lib/prng.js';
 
 export interface DeviceMessage {
   deviceId: string;
@@ -15,17 +16,8 @@ export interface DeviceMessage {
   readings: number;
 }
 
-/** mulberry32: a tiny seeded PRNG, so every run sends the same traffic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every run sends the same traffic. */
+export const prng = mulberry32;
 
 export interface TrafficOptions {
   count: number;

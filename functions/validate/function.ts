@@ -5,31 +5,14 @@
 // a retry publishes again are duplicates the sinks absorb).
 import * as functions from '@google-cloud/functions-framework';
 import { config } from '../lib/config.js';
-import { firestore } from '../lib/firestore-client.js';
 import { handlePubSubEvent } from '../lib/handle-message.js';
 import { publishJson, publisher } from '../lib/pubsub-clients.js';
-import { validateMessage, type ValidateDeps } from './validate-message.js';
-import { firestoreKeyLookup } from './key-store.js';
-import { ReplayGuard } from './replay-guard.js';
-
-let deps: ValidateDeps | undefined;
-
-function instanceDeps(): ValidateDeps {
-  if (!deps) {
-    const cfg = config();
-    deps = {
-      config: cfg,
-      now: () => new Date(),
-      lookupDeviceKey: firestoreKeyLookup(firestore(), { ttlMs: cfg.deviceCacheTtlMs, maxEntries: cfg.deviceCacheMax }),
-      replayGuard: new ReplayGuard(cfg.replayWindow, cfg.deviceCacheMax),
-    };
-  }
-  return deps;
-}
+import { validateInstanceDeps } from './instance-deps.js';
+import { validateMessage } from './validate-message.js';
 
 functions.cloudEvent('validate', (event: functions.CloudEvent<unknown>) =>
   handlePubSubEvent('validate', event, async (msg, ctx) => {
-    const d = instanceDeps();
+    const d = validateInstanceDeps();
     const { events } = await validateMessage(msg, d);
     const ordering = config().publishOrderingKeys;
     const topic = publisher(config().topicValid, { ordering });

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoPath } from './repo-root.js';
+import { groupAlive } from '../lib/process-group.js';
 
 export interface PidRecord {
   component: string;
@@ -55,15 +56,6 @@ export function writePidFile(data: PidFile, file = PID_FILE): void {
 
 export function removePidFile(file = PID_FILE): void {
   rmSync(file, { force: true });
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export type LeftoverVerdict = { kind: 'none' } | { kind: 'running'; main: PidRecord } | { kind: 'cleaned'; killed: PidRecord[] };

@@ -1,3 +1,4 @@
+import { mulberry32 } from './prng.js';
 // A realistic, reproducible stream of device messages (seeded random), with
 // the outcome the pipeline must produce computed from what was generated:
 // single events and batches from registered devices, exact duplicates (a
@@ -84,17 +85,8 @@ export interface MessageMix {
   expected: ExpectedOutcome;
 }
 
-/** mulberry32: small, fast, good enough for test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the same mix (and its expected outcome) comes back for a seed. */
+export const prng = mulberry32;
 
 interface GenEvent {
   seq: number;

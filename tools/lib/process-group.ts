@@ -32,7 +32,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function groupAlive(pid: number): boolean {
+/** True while any process of the group led by `pid` exists. */
+export function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
     return true;

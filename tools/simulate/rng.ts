@@ -2,6 +2,8 @@
 // signals and message mix, which is what makes simulator runs reproducible
 // and its tests deterministic. Not for anything security related.
 
+import { mulberry32 } from '../lib/prng.js';
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -28,14 +30,7 @@ export function hash32(s: string): number {
 }
 
 export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const rng: Rng = {
     next,
     range: (min, max) => min + (max - min) * next(),

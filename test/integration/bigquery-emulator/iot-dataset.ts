@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../../tools/lib/prng.js';
 // A seeded IoT readings data set for the analyst query suite: 3 tenants,
 // 20 devices, 2 metrics, about 3,000 rows. The suite computes every expected
 // result from these rows in plain TypeScript, never through the emulator.
@@ -17,17 +18,7 @@ export interface Reading {
   seq: number;
 }
 
-/** mulberry32: small, deterministic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 export const TENANTS = ['acme', 'globex', 'initech'];
 export const BASE_TIME = Date.UTC(2026, 10, 20, 0, 0, 0);
