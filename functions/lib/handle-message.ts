@@ -42,6 +42,16 @@ function defaultDeps(): HandleDeps {
 
 let instanceDeps: HandleDeps | undefined;
 
+export interface HandleOptions {
+  /**
+   * Where this stage's permanent failures go instead of events-deadletter:
+   * sinkDeadletter stores them itself, since publishing them back to its own
+   * topic would loop. Given the message as received (for a broken CloudEvent,
+   * the event's data as JSON text).
+   */
+  onPermanent?: (err: PermanentError, msg: PubSubMessage) => Promise<void>;
+}
+
 /**
  * Decodes the Pub/Sub CloudEvent, runs `process`, and applies the retry rule.
  * Resolves normally (ack) on success and on a dead-lettered permanent error.
@@ -51,6 +61,7 @@ export async function handlePubSubEvent(
   event: CloudEvent<unknown>,
   process: (msg: PubSubMessage, ctx: MessageContext) => Promise<void>,
   deps?: HandleDeps,
+  options: HandleOptions = {},
 ): Promise<void> {
   const ctx: MessageContext = {};
   let msg: PubSubMessage;
@@ -59,15 +70,15 @@ export async function handlePubSubEvent(
   } catch (err) {
     if (!isPermanent(err)) throw err;
     // The platform's envelope itself is broken: keep what we got as the payload.
-    msg = { data: Buffer.from(safeStringify(event.data), 'utf8'), attributes: {}, messageId: String(event.id ?? ''), publishTime: '' };
-    await deadLetter(stage, err, msg, ctx, deps);
+    msg = { data: Buffer.from(safeStringify(event.data), 'utf8'), attributes: {}, messageId: String(event.id ?? ''), publishTime: String(event.time ?? '') };
+    await (options.onPermanent ? options.onPermanent(err, msg) : deadLetter(stage, err, msg, ctx, deps));
     return;
   }
   try {
     await process(msg, ctx);
   } catch (err) {
     if (isPermanent(err)) {
-      await deadLetter(stage, err, msg, ctx, deps);
+      await (options.onPermanent ? options.onPermanent(err, msg) : deadLetter(stage, err, msg, ctx, deps));
       return;
     }
     logger.error('processing failed, will be retried', {

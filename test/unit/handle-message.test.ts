@@ -108,6 +108,23 @@ describe('handlePubSubEvent', () => {
     );
     assert.equal(d.sent.length, 0);
   });
+
+  it('onPermanent takes the stage permanent failures instead of events-deadletter, broken envelopes included', async () => {
+    const d = deps();
+    const got: { reason: string; data: string; messageId: string }[] = [];
+    const onPermanent = async (err: PermanentError, msg: { data: Buffer; messageId: string }) => void got.push({ reason: err.reason, data: msg.data.toString('utf8'), messageId: msg.messageId });
+    let ran = false;
+    await handlePubSubEvent('sinkDeadletter', cloudEvent({ nothing: true }), async () => void (ran = true), d, { onPermanent });
+    await handlePubSubEvent('sinkDeadletter', pushed('x'), async () => {
+      throw new PermanentError('not-json');
+    }, d, { onPermanent });
+    assert.equal(ran, false);
+    assert.deepEqual(got, [
+      { reason: 'malformed-envelope', data: '{"nothing":true}', messageId: 'ce-1' },
+      { reason: 'not-json', data: 'x', messageId: 'm-42' },
+    ]);
+    assert.equal(d.sent.length, 0);
+  });
 });
 
 describe('publishJson', () => {
