@@ -4,6 +4,12 @@
 // a moment later is picked up soon; at most `maxEntries` are kept (least
 // recently used go first). Concurrent misses for one key share one in-flight
 // load. Load errors are not cached: the caller retries.
+//
+// lookup() answers a fresh hit synchronously (no promise, no microtask): it
+// runs once per message on validate's and enrich's hot paths, where nearly
+// every lookup is a hit. Recency is refreshed at most once per second per
+// key, so a hit is one Map read instead of a delete and a re-insert; the LRU
+// order is exact to that second, which is all an eviction bound needs.
 
 export interface CacheOptions {
   ttlMs: number;
@@ -31,7 +37,12 @@ interface Load<V> {
 interface Entry<V> {
   value: V | null;
   expiresAt: number;
+  /** When the entry last moved to the young end of the LRU order. */
+  touchedAt: number;
 }
+
+/** Refresh an entry's LRU position at most this often. */
+const TOUCH_INTERVAL_MS = 1000;
 
 export class LoadingCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
@@ -57,13 +68,22 @@ export class LoadingCache<V> {
   }
 
   async get(key: string): Promise<V | null> {
+    return this.lookup(key);
+  }
+
+  /** The cached value when fresh (synchronously), else the load's promise. */
+  lookup(key: string): V | null | Promise<V | null> {
     const hit = this.entries.get(key);
     if (hit) {
-      if (hit.expiresAt > this.now()) {
+      const now = this.now();
+      if (hit.expiresAt > now) {
         this.stats.hits++;
-        // Re-insert: Map order is the LRU order.
-        this.entries.delete(key);
-        this.entries.set(key, hit);
+        if (now - hit.touchedAt >= TOUCH_INTERVAL_MS) {
+          // Re-insert: Map order is the LRU order.
+          hit.touchedAt = now;
+          this.entries.delete(key);
+          this.entries.set(key, hit);
+        }
         return hit.value;
       }
       this.entries.delete(key);
@@ -116,7 +136,8 @@ export class LoadingCache<V> {
     const ttl = value === null ? this.negativeTtlMs : this.ttlMs;
     if (ttl <= 0) return;
     this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + ttl });
+    const now = this.now();
+    this.entries.set(key, { value, expiresAt: now + ttl, touchedAt: now });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);

@@ -10,7 +10,8 @@ import { firestore } from '../lib/firestore-client.js';
 import { handlePubSubEvent } from '../lib/handle-message.js';
 import { publishJson, publisher } from '../lib/pubsub-clients.js';
 import { LoadingCache } from './device-cache.js';
-import { parseDeviceRecord } from './device-record.js';
+import { parseDeviceRecord, type DeviceRecord } from './device-record.js';
+import { checkDocument, thenMaybe, unwrapChecked, type Checked } from '../lib/checked-document.js';
 import { enrichEvent, type EnrichDeps } from './enrich-event.js';
 import { parseValidEvent } from './valid-event-message.js';
 
@@ -20,19 +21,15 @@ function instanceDeps(): EnrichDeps {
   if (!deps) {
     const cfg = config();
     const db = firestore();
-    const cache = new LoadingCache<Record<string, unknown>>(
+    // Parsed once per read; hits answer synchronously.
+    const cache = new LoadingCache<Checked<DeviceRecord>>(
       async (deviceId) => {
         const snap = await db.collection(COLLECTIONS.devices).doc(deviceId).get();
-        return snap.exists ? (snap.data() ?? {}) : null;
+        return snap.exists ? checkDocument(snap.data() ?? {}, parseDeviceRecord) : null;
       },
       { ttlMs: cfg.deviceCacheTtlMs, maxEntries: cfg.deviceCacheMax },
     );
-    deps = {
-      getDevice: async (deviceId) => {
-        const doc = await cache.get(deviceId);
-        return doc === null ? null : parseDeviceRecord(doc);
-      },
-    };
+    deps = { getDevice: (deviceId) => thenMaybe(cache.lookup(deviceId), unwrapChecked) };
   }
   return deps;
 }

@@ -3,6 +3,7 @@
 // only (allErrors: false): a bad message is rejected as soon as possible.
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { parseRfc3339 } from '../lib/canonical-time.js';
 import { batchMessageSchemaV1, deviceMessageSchemaV1, singleMessageSchemaV1, type BatchMessageV1, type SingleMessageV1 } from '../../schemas/device-message.v1.js';
 
 export interface MessageValidators {
@@ -21,6 +22,10 @@ export function newAjv(): Ajv2020 {
   // allowUnionTypes: state values are typed ['string','number','boolean','null'].
   const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
   addFormats(ajv);
+  // date-time is checked by the same parser that then reads the time, so
+  // "valid" means one thing (RFC 3339 with a zone, years 1..9999, no leap
+  // second) and the check costs one pass instead of ajv-formats' three regexes.
+  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => parseRfc3339(s) !== null });
   return ajv;
 }
 

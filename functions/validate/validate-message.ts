@@ -14,14 +14,15 @@
 // duplicate the accepted part under seq-less hash ids only by luck), while a
 // whole one can be fixed and replayed as is. Duplicate events inside one batch
 // (same seq, or same content without seq) are kept once: the first wins.
+import type { MaybePromise } from '../lib/checked-document.js';
 import type { Config } from '../lib/config.js';
 import { PermanentError } from '../lib/errors.js';
 import type { StateValue, ValidEvent } from '../lib/events.js';
 import type { PubSubMessage } from '../lib/pubsub-message.js';
-import { canonicalOr, parseRfc3339 } from '../lib/canonical-time.js';
+import { instantFromDate, parseRfc3339 } from '../lib/canonical-time.js';
 import { DEVICE_ID_PATTERN, type BatchEventV1, type BatchMessageV1, type SingleMessageV1 } from '../../schemas/device-message.v1.js';
 import { eventIdFor } from './event-id.js';
-import { checkParsedJson, jsonDepthExceeds, safePath } from './json-guards.js';
+import { FORBIDDEN_KEYS, checkParsedJson, jsonDepthExceeds, safePath } from './json-guards.js';
 import type { ReplayGuard } from './replay-guard.js';
 import { validatorsFor, type ErrorObject } from './schema-validators.js';
 import { verifySignature, type DeviceKeyEntry } from './signature.js';
@@ -45,7 +46,7 @@ export interface ValidateDeps {
   /** Fallback receive time when the message's publishTime is unusable. */
   now(): Date;
   /** The device's signing keys (null: the device does not sign). Absent: no signature checks at all. */
-  lookupDeviceKey?(deviceId: string): Promise<DeviceKeyEntry | null>;
+  lookupDeviceKey?(deviceId: string): MaybePromise<DeviceKeyEntry | null>;
   /** Per-instance newest-seq memory for signed devices. */
   replayGuard?: ReplayGuard;
 }
@@ -61,6 +62,8 @@ export const DEFAULT_SCHEMA_VERSION = '1';
 // fatal: invalid UTF-8 throws instead of turning into U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
+/** Deepest bracket nesting a schema-valid message can have: {"events":[{"readings":{...}}]}. */
+const SCHEMA_MAX_DEPTH = 4;
 
 type EventBody = SingleMessageV1 | BatchEventV1;
 
@@ -81,35 +84,36 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
   } catch {
     throw new PermanentError('not-utf8', 'body is not valid UTF-8');
   }
-  if (jsonDepthExceeds(text, cfg.maxDepth)) throw new PermanentError('too-deep', `nesting deeper than ${cfg.maxDepth}`);
   let parsed: unknown;
   try {
-    // JSON.parse defines "__proto__" as a plain own property (no prototype
-    // change); checkParsedJson then rejects it before anything copies it.
+    // V8's JSON.parse is iterative, so a 10,000-level nest parses without
+    // blowing the stack; it defines "__proto__" as a plain own property (no
+    // prototype change), and nothing copies the value before it is checked.
     parsed = JSON.parse(text);
   } catch {
+    if (jsonDepthExceeds(text, cfg.maxDepth)) throw new PermanentError('too-deep', `nesting deeper than ${cfg.maxDepth}`);
     throw new PermanentError('not-json', 'body is not JSON');
   }
-  checkParsedJson(parsed);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new PermanentError('not-object', `top level is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`);
-  }
 
-  // A well-formed deviceId is worth keeping on a schema failure: analysts
-  // filter the dead-letter table by device.
-  const claimed = (parsed as { deviceId?: unknown }).deviceId;
-  const claimedIds = { deviceId: typeof claimed === 'string' && DEVICE_ID.test(claimed) ? claimed : null };
-  const isBatch = Object.hasOwn(parsed, 'events');
+  // The schema is the fast path: a message it accepts is at most
+  // SCHEMA_MAX_DEPTH deep, has only finite numbers (ajv's strictNumbers) and
+  // has no key outside the schema's properties except readings and state
+  // names, which normalizeEvent checks. The slower whole-value checks run only
+  // for a rejected message, to name the most specific reason.
+  const isObject = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+  const isBatch = isObject && Object.hasOwn(parsed as object, 'events');
+  const validator = isBatch ? validators.batch : validators.single;
+  if (!isObject || !validator(parsed) || (cfg.maxDepth < SCHEMA_MAX_DEPTH && jsonDepthExceeds(text, cfg.maxDepth))) {
+    throw rejection(text, parsed, validator.errors?.[0], cfg.maxDepth);
+  }
   let deviceId: string;
   let bodies: readonly EventBody[];
   if (isBatch) {
-    if (!validators.batch(parsed)) throw schemaError(validators.batch.errors?.[0]).withIds(claimedIds);
-    const batch: BatchMessageV1 = parsed;
+    const batch = parsed as BatchMessageV1;
     deviceId = batch.deviceId;
     bodies = batch.events;
   } else {
-    if (!validators.single(parsed)) throw schemaError(validators.single.errors?.[0]).withIds(claimedIds);
-    const single: SingleMessageV1 = parsed;
+    const single = parsed as SingleMessageV1;
     deviceId = single.deviceId;
     bodies = [single];
   }
@@ -124,7 +128,9 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
     try {
       // A lookup failure (Firestore down) is transient and rethrown as is;
       // a malformed keys document is permanent.
-      const entry = await deps.lookupDeviceKey(deviceId);
+      // Cache hits come back synchronously: no microtask per message.
+      const found = deps.lookupDeviceKey(deviceId);
+      const entry = found instanceof Promise ? await found : found;
       if (entry?.requireSignature) {
         verifySignature(msg.data, msg.attributes.signature, entry, deps.now());
         signed = true;
@@ -136,9 +142,10 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
 
   if (bodies.length > cfg.maxBatchEvents) throw new PermanentError('too-many-events', `${bodies.length} events > ${cfg.maxBatchEvents}`).withIds(ids);
 
-  const received = canonicalOr(msg.publishTime, deps.now());
+  const received = parseRfc3339(msg.publishTime) ?? instantFromDate(deps.now());
   const events: ValidEvent[] = [];
-  const seen = new Set<string>();
+  // Duplicates can only occur inside a batch.
+  const seen = isBatch ? new Set<string>() : undefined;
   for (let i = 0; i < bodies.length; i++) {
     const body = bodies[i] as EventBody;
     try {
@@ -146,8 +153,10 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
       const skewMs = epochMs - received.epochMs;
       if (skewMs > cfg.maxFutureSkewSeconds * 1000) throw new PermanentError('clock-skew-future', `${Math.round(skewMs / 1000)} s ahead of publish time > ${cfg.maxFutureSkewSeconds}`);
       if (-skewMs > cfg.maxEventAgeSeconds * 1000) throw new PermanentError('clock-skew-past', `${Math.round(-skewMs / 1000)} s older than publish time > ${cfg.maxEventAgeSeconds}`);
-      if (seen.has(ev.eventId)) continue;
-      seen.add(ev.eventId);
+      if (seen) {
+        if (seen.has(ev.eventId)) continue;
+        seen.add(ev.eventId);
+      }
       events.push(ev);
     } catch (err) {
       if (err instanceof PermanentError) {
@@ -166,25 +175,41 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
   return { events, signed };
 }
 
+/** Why a message the schema (or the depth limit) refused was refused: the most specific reason first. */
+function rejection(text: string, parsed: unknown, schemaErr: ErrorObject | undefined, maxDepth: number): PermanentError {
+  if (jsonDepthExceeds(text, maxDepth)) return new PermanentError('too-deep', `nesting deeper than ${maxDepth}`);
+  checkParsedJson(parsed);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return new PermanentError('not-object', `top level is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`);
+  }
+  // A well-formed deviceId is worth keeping on a schema failure: analysts
+  // filter the dead-letter table by device.
+  const claimed = (parsed as { deviceId?: unknown }).deviceId;
+  return schemaError(schemaErr).withIds({ deviceId: typeof claimed === 'string' && DEVICE_ID.test(claimed) ? claimed : null });
+}
+
 function normalizeEvent(body: EventBody, deviceId: string, schemaVersion: string, receivedAt: string, cfg: ValidateConfig): { ev: ValidEvent; epochMs: number } {
   if (body.deviceId !== undefined && body.deviceId !== deviceId) throw new PermanentError('batch-device-mismatch', 'event deviceId differs from the batch deviceId');
 
-  const readings: Record<string, number> = {};
-  const readingKeys = Object.keys(body.readings ?? {});
+  // The parsed objects are used as they are (JSON.parse made them, nothing
+  // else holds them, and the schema typed every value): the limits are
+  // checked on their keys, and nothing is copied.
+  const readings: Record<string, number> = body.readings ?? {};
+  const readingKeys = Object.keys(readings);
   if (readingKeys.length > cfg.maxMetrics) throw new PermanentError('too-many-metrics', `${readingKeys.length} readings > ${cfg.maxMetrics}`);
   for (const k of readingKeys) {
+    if (FORBIDDEN_KEYS.has(k)) throw new PermanentError('forbidden-key', `${k} at /readings`);
     if (k.length > cfg.maxKeyLength) throw new PermanentError('key-too-long', `a readings key is longer than ${cfg.maxKeyLength}`);
-    readings[k] = (body.readings as Record<string, number>)[k] as number;
   }
 
-  const state: Record<string, StateValue> = {};
-  const stateKeys = Object.keys(body.state ?? {});
+  const state: Record<string, StateValue> = body.state ?? {};
+  const stateKeys = Object.keys(state);
   if (stateKeys.length > cfg.maxStateKeys) throw new PermanentError('too-many-state-keys', `${stateKeys.length} state keys > ${cfg.maxStateKeys}`);
   for (const k of stateKeys) {
+    if (FORBIDDEN_KEYS.has(k)) throw new PermanentError('forbidden-key', `${k} at /state`);
     if (k.length > cfg.maxKeyLength) throw new PermanentError('key-too-long', `a state key is longer than ${cfg.maxKeyLength}`);
-    const v = (body.state as Record<string, StateValue>)[k] as StateValue;
+    const v = state[k];
     if (typeof v === 'string' && v.length > cfg.maxStringLength) throw new PermanentError('string-too-long', `/state/${k} longer than ${cfg.maxStringLength}`);
-    state[k] = v;
   }
 
   const t = parseRfc3339(body.ts);

@@ -87,6 +87,7 @@ describe('device cache', () => {
     const h = harness({ maxEntries: 2 });
     await h.cache.get('a');
     await h.cache.get('b');
+    h.advance(1000);
     await h.cache.get('a'); // a is now the most recent
     await h.cache.get('c'); // evicts b
     assert.equal(h.cache.size, 2);
@@ -95,6 +96,31 @@ describe('device cache', () => {
     assert.deepEqual(h.reads, ['a', 'b', 'c']);
     await h.cache.get('b');
     assert.deepEqual(h.reads, ['a', 'b', 'c', 'b']);
+  });
+
+  it('refreshes recency at most once a second: within it, insertion order decides', async () => {
+    const h = harness({ maxEntries: 2 });
+    await h.cache.get('a');
+    await h.cache.get('b');
+    h.advance(999);
+    await h.cache.get('a'); // too soon to move a: it stays the oldest
+    await h.cache.get('c'); // evicts a
+    await h.cache.get('b');
+    assert.deepEqual(h.reads, ['a', 'b', 'c']);
+    await h.cache.get('a');
+    assert.deepEqual(h.reads, ['a', 'b', 'c', 'a']);
+  });
+
+  it('lookup() answers a fresh hit synchronously and a miss with a promise', async () => {
+    const h = harness();
+    const miss = h.cache.lookup('a');
+    assert.ok(miss instanceof Promise);
+    assert.equal(await miss, 'A');
+    assert.equal(h.cache.lookup('a'), 'A');
+    assert.equal(h.cache.lookup('zz') instanceof Promise, true);
+    assert.equal(await h.cache.lookup('zz'), null);
+    assert.equal(h.cache.lookup('zz'), null);
+    assert.deepEqual(h.reads, ['a', 'zz']);
   });
 
   it('a failed read is not cached: every waiter sees the error, the next lookup reads again', async () => {
