@@ -39,7 +39,9 @@ export const INT_SETTINGS = {
   replayWindow: { env: 'SEQ_REPLAY_WINDOW', default: 10_000, min: 0, max: 1_000_000_000, doc: 'signed devices: a seq this far below the newest seen is a replay' },
   bqBatchMaxRows: { env: 'BQ_BATCH_MAX_ROWS', default: 500, min: 1, max: 10000, doc: 'rows per BigQuery insert request (group commit size)' },
   bqBatchMaxWaitMs: { env: 'BQ_BATCH_MAX_WAIT_MS', default: 250, min: 0, max: 10000, doc: 'longest a row waits for its group commit' },
-  firestoreCoalesceMs: { env: 'FIRESTORE_COALESCE_MS', default: 1000, min: 0, max: 60000, doc: 'window in which writes to one device are merged' },
+  // 1.25 s keeps a busy device's document under Firestore's sustained 1 write/s
+  // per document with headroom; a device idle for a window is written at once.
+  firestoreCoalesceMs: { env: 'FIRESTORE_COALESCE_MS', default: 1250, min: 0, max: 60000, doc: 'window in which writes to one device are merged' },
   deadLetterPayloadMaxBytes: { env: 'DEADLETTER_PAYLOAD_MAX_BYTES', default: 256 * 1024, min: 1024, max: 5 * 1024 * 1024, doc: 'raw bytes kept per dead letter (longer ones are truncated, with size and sha256)' },
 } as const satisfies Record<string, IntSpec>;
 

@@ -9,12 +9,23 @@ export const TOPICS = {
 } as const;
 
 /** Function entry points (one build, one entry point each) and the topic each is pushed from. */
+/**
+ * `concurrency`: requests one instance takes at once (Cloud Run's
+ * max_instance_request_concurrency; the local push bridge keeps as many in
+ * flight). validate and enrich hold a request only while they publish. The
+ * sinks hold every delivery until its group commit or coalescing window is
+ * durable (up to BQ_BATCH_MAX_WAIT_MS, FIRESTORE_COALESCE_MS), so by Little's
+ * law one instance serves at most concurrency / window messages per second:
+ * with 80 and a 1 s window, sinkFirestore would cap at 80 msg/s and Cloud Run
+ * would scale out, splitting each device's writes over instances that cannot
+ * merge them. A held request costs a few kilobytes, so the sinks take more.
+ */
 export const FUNCTIONS = {
-  validate: { topic: TOPICS.deviceEvents, subscription: 'validate-device-events' },
-  enrich: { topic: TOPICS.valid, subscription: 'enrich-events-valid' },
-  sinkBigquery: { topic: TOPICS.enriched, subscription: 'sink-bigquery-events-enriched' },
-  sinkFirestore: { topic: TOPICS.enriched, subscription: 'sink-firestore-events-enriched' },
-  sinkDeadletter: { topic: TOPICS.deadLetter, subscription: 'sink-deadletter-events-deadletter' },
+  validate: { topic: TOPICS.deviceEvents, subscription: 'validate-device-events', concurrency: 80 },
+  enrich: { topic: TOPICS.valid, subscription: 'enrich-events-valid', concurrency: 80 },
+  sinkBigquery: { topic: TOPICS.enriched, subscription: 'sink-bigquery-events-enriched', concurrency: 250 },
+  sinkFirestore: { topic: TOPICS.enriched, subscription: 'sink-firestore-events-enriched', concurrency: 500 },
+  sinkDeadletter: { topic: TOPICS.deadLetter, subscription: 'sink-deadletter-events-deadletter', concurrency: 80 },
 } as const;
 
 export type FunctionName = keyof typeof FUNCTIONS;

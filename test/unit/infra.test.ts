@@ -105,10 +105,11 @@ describe('infra/ (Terraform) matches the code', function () {
     }
 
     for (const name of FUNCTION_NAMES) {
-      it(`function ${name}: entry point, subscription "${FUNCTIONS[name].subscription}" on "${FUNCTIONS[name].topic}"`, function () {
+      it(`function ${name}: entry point, concurrency ${FUNCTIONS[name].concurrency}, subscription "${FUNCTIONS[name].subscription}" on "${FUNCTIONS[name].topic}"`, function () {
         const fn = envFunctions[fnKeyOf(name)] as HclBody;
         assert.equal(fn.subscription, FUNCTIONS[name].subscription, `${name}: subscription name differs from names.ts`);
         assert.equal(topicOf(fn.topic, `${name}.topic`), FUNCTIONS[name].topic, `${name}: pushed from the wrong topic`);
+        assert.equal(fn.concurrency, FUNCTIONS[name].concurrency, `${name}: concurrency differs from names.ts`);
       });
     }
 
@@ -281,8 +282,9 @@ describe('infra/ (Terraform) matches the code', function () {
 
     it('every function: concurrency > 1 with a whole CPU, 256Mi, its own service account', function () {
       const m = str(envModule('functions').functions, 'module.functions functions');
-      const conc = /max_instance_request_concurrency\s*=\s*(\d+)/.exec(m);
-      assert.ok(conc && Number(conc[1]) > 1, 'max_instance_request_concurrency must be > 1');
+      // The value is each function's `concurrency` (checked against names.ts above).
+      assert.match(m, /max_instance_request_concurrency\s*=\s*f\.concurrency\b/, 'max_instance_request_concurrency must come from locals.functions');
+      for (const name of FUNCTION_NAMES) assert.ok(FUNCTIONS[name].concurrency > 1 && FUNCTIONS[name].concurrency <= 1000, `${name}: concurrency must be 2..1000`);
       assert.match(m, /available_cpu\s*=\s*"1"/);
       assert.match(m, /available_memory\s*=\s*"256Mi"/);
       assert.match(m, /service_account_email\s*=\s*module\.iam\.function_service_account_emails\[name\]/);

@@ -12,7 +12,6 @@ import { formatLine } from './log-format.js';
 import { MissingBuildError } from './node-components.js';
 import { PID_FILE, cleanLeftovers, record, removePidFile, writePidFile } from './pid-file.js';
 import { busyPorts, describeOwner } from './port-owners.js';
-import { DEFAULT_CONCURRENCY } from './push-bridge.js';
 import { defaultPorts, plannedPorts, startStack, type DeliveryMode, type Stack, type StackPorts } from './stack.js';
 
 const HELP = `npm run emulate [-- options]
@@ -26,7 +25,8 @@ Options:
   --delivery MODE        bridge (default): pull + forward with production-like
                          concurrency; push: the emulator's own push subscriptions
                          (the production config, but at most 2 requests in flight)
-  --concurrency N        bridge: concurrent requests per subscription (default ${DEFAULT_CONCURRENCY})
+  --concurrency N        bridge: concurrent requests per subscription (default: what
+                         the function's Cloud Run instance takes, FUNCTIONS in names.ts)
   --min-backoff MS       bridge: first retry delay (default 1000)
   --max-backoff MS       bridge: longest retry delay (default 60000)
   --ordering             enable message ordering on the subscriptions

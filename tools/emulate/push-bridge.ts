@@ -14,6 +14,8 @@ import { v1, type PubSub } from '@google-cloud/pubsub';
 export interface BridgeTarget {
   /** Component name for logs (the function). */
   name: string;
+  /** Concurrent requests to this target (default: the bridge's `concurrency`). */
+  concurrency?: number;
   subscription: string;
   topic: string;
   /** Function base URL, e.g. http://127.0.0.1:8090 */
@@ -171,7 +173,7 @@ class TargetPump {
     let idleMs = 5;
     let errors = 0;
     while (!this.closed) {
-      const free = this.o.concurrency - this.outstanding;
+      const free = (this.t.concurrency ?? this.o.concurrency) - this.outstanding;
       if (free <= 0) {
         await new Promise<void>((r) => (this.slotWaiter = r));
         continue;

@@ -237,9 +237,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           subscription: FUNCTIONS[fn].subscription,
           topic: FUNCTIONS[fn].topic,
           url: functionUrls[fn],
+          // As many in flight as a deployed instance takes (names.ts), unless overridden.
+          concurrency: opts.deliveryConcurrency ?? FUNCTIONS[fn].concurrency,
           ...(opts.unorderedSubscriptions?.includes(FUNCTIONS[fn].subscription) ? { ordered: false } : {}),
         })),
-        ...(opts.deliveryConcurrency ? { concurrency: opts.deliveryConcurrency } : {}),
         ...(opts.minBackoffMs !== undefined ? { minBackoffMs: opts.minBackoffMs } : {}),
         ...(opts.maxBackoffMs !== undefined ? { maxBackoffMs: opts.maxBackoffMs } : {}),
         log,

@@ -14,11 +14,14 @@ locals {
     parked = "events-deadletter-parked"
   }
 
-  # Cloud Run service name -> entry point (FUNCTIONS), its push subscription,
-  # the topic it is pushed from, and its own service account.
+  # Cloud Run service name -> entry point (FUNCTIONS), requests per instance
+  # (FUNCTIONS[...].concurrency: the sinks hold deliveries for their batching
+  # window, so they take more), its push subscription, the topic it is pushed
+  # from, and its own service account.
   functions = {
     "validate" = {
       entry_point     = "validate"
+      concurrency     = 80
       subscription    = "validate-device-events"
       topic           = local.topics.device_events
       service_account = "fn-validate"
@@ -26,6 +29,7 @@ locals {
     }
     "enrich" = {
       entry_point     = "enrich"
+      concurrency     = 80
       subscription    = "enrich-events-valid"
       topic           = local.topics.valid
       service_account = "fn-enrich"
@@ -33,6 +37,7 @@ locals {
     }
     "sink-bigquery" = {
       entry_point     = "sinkBigquery"
+      concurrency     = 250
       subscription    = "sink-bigquery-events-enriched"
       topic           = local.topics.enriched
       service_account = "fn-sink-bigquery"
@@ -40,6 +45,7 @@ locals {
     }
     "sink-firestore" = {
       entry_point     = "sinkFirestore"
+      concurrency     = 500
       subscription    = "sink-firestore-events-enriched"
       topic           = local.topics.enriched
       service_account = "fn-sink-firestore"
@@ -47,6 +53,7 @@ locals {
     }
     "sink-deadletter" = {
       entry_point     = "sinkDeadletter"
+      concurrency     = 80
       subscription    = "sink-deadletter-events-deadletter"
       topic           = local.topics.dead_letter
       service_account = "fn-sink-deadletter"
@@ -123,7 +130,7 @@ module "functions" {
     service_account_email            = module.iam.function_service_account_emails[name]
     min_instances                    = var.min_instances
     max_instances                    = var.max_instances
-    max_instance_request_concurrency = 80
+    max_instance_request_concurrency = f.concurrency
     available_cpu                    = "1"
     available_memory                 = "256Mi"
     timeout_seconds                  = 60
