@@ -137,7 +137,7 @@ export async function benchHttp(ctx: SectionContext): Promise<BenchRow[]> {
     const p99 = (name: string): number => median((results[name] ?? []).map((r) => r.p99));
     ctx.note(
       `http: ${connections} connections, ${rounds} rounds of ${seconds} s per server, medians; p99 latency validate ${p99('validate')} ms, ` +
-        `without publish ${p99('validate-no-publish')} ms, bare ${p99('bare')} ms. validate awaits its publish (client batching up to 10 ms, ordering key per device) ` +
+        `without publish ${p99('validate-no-publish')} ms, bare ${p99('bare')} ms. validate awaits its publish (client batching up to PUBLISH_BATCH_MAX_MS, default 1 ms) ` +
         `to a Pub/Sub emulator on the same machine, which also competes for the CPU`,
     );
     const baseline = { baselineName: 'bare decode function', baseline: rps('bare'), better: 'higher' as const };

@@ -7,9 +7,12 @@ import { config } from './config.js';
 
 /**
  * Batching for functions: flush quickly (a request waits for its publish) but
- * still let concurrent requests in one instance share a publish call.
+ * still let concurrent requests in one instance share a publish call
+ * (PUBLISH_BATCH_MAX_MS).
  */
-export const FUNCTION_BATCHING = { maxMessages: 100, maxMilliseconds: 10 } as const;
+export function functionBatching(): { maxMessages: number; maxMilliseconds: number } {
+  return { maxMessages: 100, maxMilliseconds: config().publishBatchMaxMs };
+}
 
 let client: PubSub | undefined;
 const topics = new Map<string, Topic>();
@@ -26,7 +29,7 @@ export function publisher(topicName: string, opts: { ordering?: boolean } = {}):
   const key = `${topicName}\u0000${ordering}`;
   let topic = topics.get(key);
   if (!topic) {
-    topic = pubsub().topic(topicName, { messageOrdering: ordering, batching: { ...FUNCTION_BATCHING } });
+    topic = pubsub().topic(topicName, { messageOrdering: ordering, batching: functionBatching() });
     topics.set(key, topic);
   }
   return topic;
