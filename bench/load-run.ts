@@ -8,7 +8,7 @@
 // deliveries (the bridge), CPU time and peak RSS of every function process.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { COLLECTIONS, FUNCTIONS, FUNCTION_NAMES, TOPICS, type FunctionName } from '../functions/lib/names.js';
+import { COLLECTIONS, FUNCTION_NAMES, TOPICS, type FunctionName } from '../functions/lib/names.js';
 import { firestoreClient, pubsubClient } from '../tools/lib/emulator-clients.js';
 import { buildPath } from '../tools/emulate/repo-root.js';
 import { ACTIVE_DEVICES } from '../tools/emulate/seed.js';
@@ -20,23 +20,19 @@ import { parseCounterLine, readCpuSeconds, readVmHwmMiB } from './proc-stats.js'
 import { SectionSkipped, type SectionContext } from './section.js';
 
 /**
- * batched: the defaults, with every subscription delivering one message per
- * device at a time (ordered, as infra/ creates the enrich and sink
- * subscriptions by default); naive: the same with batching off; unordered:
- * the defaults with the two sink subscriptions unordered (infra/
- * ordered_subscriptions without them), so a device's events reach the sinks
- * concurrently and can share a BigQuery request or a Firestore write.
+ * batched: the defaults (no ordering keys, as infra/ deploys by default, so a
+ * device's events reach the sinks concurrently and share a BigQuery request
+ * or a Firestore write; each subscription delivers as many at once as the
+ * function's instance takes); naive: the same with batching off.
  */
-export type PathMode = 'batched' | 'naive' | 'unordered';
+export type PathMode = 'batched' | 'naive';
 
 export const PATH_LABELS: Readonly<Record<PathMode, string>> = {
   batched: 'batched',
   naive: 'naive',
-  unordered: 'batched, sink subscriptions unordered',
 };
 
-const SINK_SUBSCRIPTIONS = [FUNCTIONS.sinkBigquery.subscription, FUNCTIONS.sinkFirestore.subscription];
-const SEQ_BASE: Readonly<Record<PathMode, number>> = { batched: 1, naive: 1_000_000, unordered: 2_000_000 };
+const SEQ_BASE: Readonly<Record<PathMode, number>> = { batched: 1, naive: 1_000_000 };
 
 /** One request per message: group commit and coalescing switched off (functions/lib/config.ts). */
 export const NAIVE_ENV: Readonly<Record<string, string>> = { BQ_BATCH_MAX_ROWS: '1', BQ_BATCH_MAX_WAIT_MS: '0', FIRESTORE_COALESCE_MS: '0' };
@@ -143,7 +139,6 @@ export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<Load
     stack = await startStack({
       ports: { pubsub: 0, firestore: 0, bigquery: 0, functions: 0 },
       functionEnv,
-      ...(mode === 'unordered' ? { unorderedSubscriptions: SINK_SUBSCRIPTIONS } : {}),
       log,
     });
   } catch (err) {
@@ -261,9 +256,9 @@ export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<Load
   }
 }
 
-/** The runs a bench makes: --quick skips the unordered variant to stay near 3 minutes. */
-export function pathModes(quick: boolean): PathMode[] {
-  return quick ? ['batched', 'naive'] : ['batched', 'naive', 'unordered'];
+/** The runs a bench makes (--quick makes them shorter: loadPlan). */
+export function pathModes(_quick: boolean): PathMode[] {
+  return ['batched', 'naive'];
 }
 
 /** Each path's run, started on first request and shared by the e2e, memory and cost sections. */

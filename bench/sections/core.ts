@@ -7,7 +7,7 @@
 // (one core), runs interleaved, medians compared.
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { loadConfig } from '../../functions/lib/config.js';
-import { fromCloudEvent } from '../../functions/lib/pubsub-message.js';
+import { fromCloudEvent, type PubSubMessage } from '../../functions/lib/pubsub-message.js';
 import { LOCAL_PROJECT_ID } from '../../functions/lib/names.js';
 import { validateMessage, type ValidateDeps } from '../../functions/validate/validate-message.js';
 import { validatorsFor } from '../../functions/validate/schema-validators.js';
@@ -81,7 +81,7 @@ function floor(env: Envelope): number {
 }
 
 /** msg/s of `fn` over the whole set, repeated until at least `minMs` have passed. */
-async function timed(set: readonly Envelope[], minMs: number, fn: (e: Envelope) => unknown): Promise<number> {
+async function timed<E>(set: readonly E[], minMs: number, fn: (e: E) => unknown): Promise<number> {
   let n = 0;
   const start = process.hrtime.bigint();
   let elapsedMs = 0;
@@ -93,7 +93,7 @@ async function timed(set: readonly Envelope[], minMs: number, fn: (e: Envelope) 
   return (n / elapsedMs) * 1000;
 }
 
-function timedSync(set: readonly Envelope[], minMs: number, fn: (e: Envelope) => unknown): number {
+function timedSync<E>(set: readonly E[], minMs: number, fn: (e: E) => unknown): number {
   let n = 0;
   const start = process.hrtime.bigint();
   let elapsedMs = 0;
@@ -103,6 +103,37 @@ function timedSync(set: readonly Envelope[], minMs: number, fn: (e: Envelope) =>
     elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
   } while (elapsedMs < minMs);
   return (n / elapsedMs) * 1000;
+}
+
+/**
+ * Microseconds per message of each step of `ours` and of the floor's two
+ * halves, each step timed alone on the previous step's outputs (computed
+ * beforehand), so the table's ratio can be read as a sum: where the time goes.
+ */
+async function stageBreakdown(set: readonly Envelope[], deps: { validate: ValidateDeps; enrich: EnrichDeps }, minMs: number): Promise<string> {
+  const msgs = set.map((e) => fromCloudEvent({ data: e } as unknown as CloudEvent<unknown>));
+  const valid = await Promise.all(msgs.map(async (m) => (await validateMessage(m, deps.validate)).events));
+  const enriched = await Promise.all(valid.map((evs) => Promise.all(evs.map((ev) => enrichEvent(ev, deps.enrich)))));
+  const built = enriched.map((evs) => evs.map(eventRows));
+  const texts = msgs.map((m) => new TextDecoder().decode(m.data));
+  const parsed = texts.map((t) => JSON.parse(t) as object);
+  const v = validatorsFor('1');
+  if (!v) throw new Error('schema v1 missing');
+  const idx = set.map((_, i) => i);
+  const us = (rate: number): string => (1e6 / rate).toFixed(2);
+  const stages: [string, () => Promise<number>][] = [
+    ['push envelope + base64', async () => timedSync(idx, minMs, (i) => sink(fromCloudEvent({ data: set[i] } as unknown as CloudEvent<unknown>).data.length))],
+    ['validate', () => timed(idx, minMs, async (i) => sink((await validateMessage(msgs[i] as PubSubMessage, deps.validate)).events.length))],
+    ['enrich', () => timed(idx, minMs, async (i) => { for (const ev of valid[i] ?? []) sink((await enrichEvent(ev, deps.enrich)).seq ?? 0); })],
+    ['rows', async () => timedSync(idx, minMs, (i) => { for (const ev of enriched[i] ?? []) sink(eventRows(ev).readings.length); })],
+    ['insertAll row text', async () => timedSync(idx, minMs, (i) => { for (const r of built[i] ?? []) sink(JSON.stringify(r.readings).length + JSON.stringify(r.events).length); })],
+    ['floor: UTF-8 + JSON.parse', async () => timedSync(idx, minMs, (i) => sink(JSON.parse(texts[i] as string) ? 1 : 0))],
+    ['floor: ajv', async () => timedSync(idx, minMs, (i) => { const p = parsed[i] as object; sink((Object.hasOwn(p, 'events') ? v.batch(p) : v.single(p)) ? 1 : 0); })],
+    ['floor: stringify', async () => timedSync(idx, minMs, (i) => sink(JSON.stringify(parsed[i]).length))],
+  ];
+  const parts: string[] = [];
+  for (const [name, run] of stages) parts.push(`${name} ${us(await run())}`);
+  return `core: microseconds per message by step (each timed alone): ${parts.join(', ')}`;
 }
 
 export async function benchCore(ctx: SectionContext): Promise<BenchRow[]> {
@@ -140,6 +171,8 @@ export async function benchCore(ctx: SectionContext): Promise<BenchRow[]> {
   const med = (name: string): number => median(results.get(name) ?? []);
   const events = traffic.reduce((s, m) => s + m.events, 0);
   ctx.note(`core: ${count} messages (${events} events, ${rows} rows, ${traffic.filter((m) => m.events > 1).length} batches), ${rounds} interleaved rounds of >= ${minMs} ms per variant (order rotating), medians`);
+  ctx.progress('core: timing each step alone');
+  ctx.note(await stageBreakdown(set, deps, minMs));
   const floorBaseline = { baselineName: 'decode+parse+ajv+stringify', baseline: med('floor'), better: 'higher' as const };
   return [
     toRow({ group: 'core', name: 'validate+enrich+rows, one core', unit: 'msg/s', value: med('ours'), ...floorBaseline, target: { on: 'ratio', op: '>=', threshold: 0.66 } }),

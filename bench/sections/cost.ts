@@ -74,11 +74,5 @@ export async function benchCost(ctx: SectionContext): Promise<BenchRow[]> {
   for (const [service, usd] of a) {
     rows.push(toRow({ group: 'cost', name: `${service} per 1M messages`, unit: 'USD', value: usd, baselineName: 'naive', baseline: b.get(service) ?? 0, better: 'lower' }));
   }
-  const unordered = estimates.unordered;
-  if (unordered) {
-    rows.push(
-      toRow({ group: 'cost', name: 'total per 1M messages (sinks unordered)', unit: 'USD', value: unordered.estimate.usdPerMillion, baselineName: 'naive', baseline: base.usdPerMillion, better: 'lower' }),
-    );
-  }
   return rows;
 }

@@ -73,6 +73,5 @@ export async function benchE2e(ctx: SectionContext): Promise<BenchRow[]> {
     if (!r.firestore.sinkFirestore) ctx.note(`e2e ${PATH_LABELS[r.mode]}: no Firestore counter lines from sinkFirestore (bench/fixtures/firestore-counter.ts did not load?)`);
   }
   const naive = runs.get('naive')!;
-  const unordered = runs.get('unordered');
-  return [...rows(runs.get('batched')!, naive, ''), ...(unordered ? rows(unordered, naive, ' (sinks unordered)') : [])];
+  return rows(runs.get('batched')!, naive, '');
 }

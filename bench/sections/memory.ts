@@ -20,13 +20,12 @@ export async function benchMemory(ctx: SectionContext): Promise<BenchRow[]> {
         .join(', ')}`,
     );
   }
-  // The higher of the two batched runs: the unordered one has more requests in flight per instance.
   return MEASURED.map((fn) =>
     toRow({
       group: 'memory',
       name: `${fn} peak RSS`,
       unit: 'MiB',
-      // A process that died has no /proc entry (NaN): the other run's value stands.
+      // A process that died has no /proc entry (NaN): it shows as not measured.
       value: Math.max(...runs.map((r) => r.peakRssMiB[fn]).filter(Number.isFinite)),
       baselineName: 'Cloud Run instance',
       baseline: CLOUD_RUN_INSTANCE_MIB,
