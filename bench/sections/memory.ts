@@ -1,14 +1,15 @@
-// Section "memory": peak resident memory (VmHWM) of the function processes
-// under the e2e batched loads (the higher of the two), against the 256 MiB Cloud Run instance the
-// functions are deployed with (infra/): the target leaves headroom.
-import type { FunctionName } from '../../functions/lib/names.js';
+// Section "memory": peak resident memory (VmHWM) of every function process
+// under the e2e batched load, against the 256 MiB Cloud Run instance the
+// functions are deployed with (infra/): the target leaves headroom. The
+// processes run with the deployed heap cap (FUNCTION_HEAP_MIB).
+import { FUNCTION_NAMES, type FunctionName } from '../../functions/lib/names.js';
 import { loadRuns, PATH_LABELS, pathModes, type LoadRunResult } from '../load-run.js';
 import { formatNumber, toRow } from '../report.js';
 import type { SectionContext } from '../section.js';
 import type { BenchRow } from '../types.js';
 
 export const CLOUD_RUN_INSTANCE_MIB = 256;
-const MEASURED: FunctionName[] = ['validate', 'sinkBigquery'];
+const MEASURED: readonly FunctionName[] = FUNCTION_NAMES;
 
 export async function benchMemory(ctx: SectionContext): Promise<BenchRow[]> {
   const runs: LoadRunResult[] = [];

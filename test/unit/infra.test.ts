@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DATASET, FUNCTIONS, FUNCTION_NAMES, TABLES, TOPICS } from '../../functions/lib/names.js';
+import { DATASET, FUNCTIONS, FUNCTION_HEAP_MIB, FUNCTION_NAMES, TABLES, TOPICS } from '../../functions/lib/names.js';
 import { INT_SETTINGS, loadConfig } from '../../functions/lib/config.js';
 import { ALL_TABLES } from '../../schemas/bigquery-tables.js';
 import { REST_TYPE, type RestField } from '../../tools/gen-infra/bigquery-schema-json.js';
@@ -125,7 +125,8 @@ describe('infra/ (Terraform) matches the code', function () {
 
     it('functions get the topic and dataset names config.ts reads', function () {
       const env = body(envModule('functions').environment, 'module.functions environment');
-      assert.deepEqual(Object.keys(env).sort(), ['BQ_DATASET', 'GOOGLE_CLOUD_PROJECT', 'LOG_LEVEL', 'PUBLISH_ORDERING_KEYS', 'TOPIC_DEADLETTER', 'TOPIC_ENRICHED', 'TOPIC_VALID']);
+      assert.deepEqual(Object.keys(env).sort(), ['BQ_DATASET', 'GOOGLE_CLOUD_PROJECT', 'LOG_LEVEL', 'NODE_OPTIONS', 'PUBLISH_ORDERING_KEYS', 'TOPIC_DEADLETTER', 'TOPIC_ENRICHED', 'TOPIC_VALID']);
+      assert.equal(env.NODE_OPTIONS, `--max-old-space-size=${FUNCTION_HEAP_MIB}`, 'NODE_OPTIONS heap cap differs from FUNCTION_HEAP_MIB');
       assert.equal(topicOf(env.TOPIC_VALID, 'TOPIC_VALID'), TOPICS.valid);
       assert.equal(topicOf(env.TOPIC_ENRICHED, 'TOPIC_ENRICHED'), TOPICS.enriched);
       assert.equal(topicOf(env.TOPIC_DEADLETTER, 'TOPIC_DEADLETTER'), TOPICS.deadLetter);

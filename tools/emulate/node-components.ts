@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { startProcess, type ManagedProcess } from '../lib/process-group.js';
 import { LOOPBACK, portInUse, waitUntil } from '../lib/ports.js';
+import { FUNCTION_HEAP_MIB } from '../../functions/lib/names.js';
 import { buildPath } from './repo-root.js';
 
 export interface NodeComponent {
@@ -84,7 +85,8 @@ export async function startFunctionProcess(opts: {
   const proc = startProcess({
     name: opts.target,
     command: process.execPath,
-    args: ['--enable-source-maps', FUNCTION_HOST, `--source=${FUNCTIONS_SOURCE}`, `--target=${opts.target}`, `--port=${opts.port}`],
+    // The heap cap the deployed functions run with (infra/ NODE_OPTIONS), so local memory is production-like.
+    args: ['--enable-source-maps', `--max-old-space-size=${FUNCTION_HEAP_MIB}`, FUNCTION_HOST, `--source=${FUNCTIONS_SOURCE}`, `--target=${opts.target}`, `--port=${opts.port}`],
     // No K_SERVICE / FUNCTION_NAME: google-auth-library would take them for
     // Cloud Run and ask the metadata server for a token.
     env: { ...process.env, ...opts.env, PORT: String(opts.port) },

@@ -144,6 +144,8 @@ module "functions" {
     TOPIC_ENRICHED       = local.topics.enriched
     TOPIC_DEADLETTER     = local.topics.dead_letter
     LOG_LEVEL            = var.log_level
+    # FUNCTION_HEAP_MIB in functions/lib/names.ts: V8 collects before a 256Mi instance fills.
+    NODE_OPTIONS = "--max-old-space-size=128"
     # Ordering keys only when some subscription is ordered (see ordered_subscriptions).
     PUBLISH_ORDERING_KEYS = length(var.ordered_subscriptions) > 0 ? "true" : "false"
   }
