@@ -5,8 +5,17 @@
 // DuckDB file (dedup-store.ts) and restored at start.
 export const DEFAULT_DEDUP_WINDOW_MS = 10 * 60 * 1000;
 
+/**
+ * Expired ids are dropped at most this often per table (a sweep walks the
+ * map from its oldest end): check() compares ages itself, so an id past the
+ * window is never taken for a duplicate, it only stays in memory a moment
+ * longer. Sweeping per row cost an iterator per inserted row.
+ */
+const SWEEP_EVERY_MS = 1000;
+
 export class Dedup {
   private readonly seen = new Map<string, Map<string, number>>();
+  private readonly sweptAt = new Map<string, number>();
 
   constructor(readonly windowMs = DEFAULT_DEDUP_WINDOW_MS) {}
 
@@ -18,11 +27,16 @@ export class Dedup {
       this.seen.set(tableKey, ids);
     }
     const at = ids.get(insertId);
-    if (at !== undefined && now - at < this.windowMs) return true;
-    // Re-inserting moves the key to the end, keeping the map ordered by time.
-    ids.delete(insertId);
+    if (at !== undefined) {
+      if (now - at < this.windowMs) return true;
+      // Re-inserting moves the key to the end, keeping the map ordered by time.
+      ids.delete(insertId);
+    }
     ids.set(insertId, now);
-    this.expire(ids, now);
+    if (now - (this.sweptAt.get(tableKey) ?? 0) >= SWEEP_EVERY_MS) {
+      this.sweptAt.set(tableKey, now);
+      this.expire(ids, now);
+    }
     return false;
   }
 
@@ -44,10 +58,12 @@ export class Dedup {
 
   dropTable(tableKey: string): void {
     this.seen.delete(tableKey);
+    this.sweptAt.delete(tableKey);
   }
 
   clear(): void {
     this.seen.clear();
+    this.sweptAt.clear();
   }
 
   private expire(ids: Map<string, number>, now: number): void {

@@ -64,10 +64,55 @@ function timeMicros(h: string, mi: string, s: string | undefined, frac: string |
   return (BigInt(hh) * 3600n + BigInt(mm) * 60n + BigInt(ss)) * 1000000n + us;
 }
 
+/** Two ASCII digits at i as a number, or -1. */
+function digits2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * The form nearly every streamed row uses (what clients and our sinks send):
+ * YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+00:00), read by character code without a
+ * regex or intermediate strings. null: not that form (the general parser
+ * decides), never "invalid".
+ */
+function canonicalTimestampMicros(v: string): bigint | null {
+  const n = v.length;
+  if (n < 20 || n > 35 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return null;
+  const y1 = digits2(v, 0);
+  const y2 = digits2(v, 2);
+  const mo = digits2(v, 5);
+  const d = digits2(v, 8);
+  const h = digits2(v, 11);
+  const mi = digits2(v, 14);
+  const s = digits2(v, 17);
+  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0 || h > 23 || mi > 59 || s > 59) return null;
+  const y = y1 * 100 + y2;
+  if (!validDate(y, mo, d)) return null;
+  let i = 19;
+  let us = 0;
+  if (v.charCodeAt(i) === 46) {
+    const start = ++i;
+    while (i < n && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) {
+      if (i - start < 6) us = us * 10 + (v.charCodeAt(i) - 48);
+      i++;
+    }
+    const k = i - start;
+    if (k < 1 || k > 9) return null;
+    if (k < 6) us *= 10 ** (6 - k);
+  }
+  const rest = n - i;
+  if (!((rest === 1 && (v.charCodeAt(i) === 90 || v.charCodeAt(i) === 122)) || (rest === 6 && v.endsWith('+00:00')))) return null;
+  return BigInt(daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000000n + BigInt(us);
+}
+
 /** Parses a TIMESTAMP as BigQuery accepts it (string forms or epoch seconds); micros since epoch. */
 export function parseTimestampMicros(v: unknown): bigint | null {
   if (typeof v === 'number') return Number.isFinite(v) ? BigInt(Math.round(v * 1e6)) : null;
   if (typeof v !== 'string') return null;
+  const fast = canonicalTimestampMicros(v);
+  if (fast !== null) return fast;
   const m = TS_RE.exec(v.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac, tz] = m;
@@ -108,6 +153,8 @@ function toScalar(f: TableFieldSchema, v: unknown, loc: string): DuckDBValue {
       if (typeof v === 'number' || typeof v === 'boolean') return String(v);
       throw new FieldError(loc, `Cannot convert value to string: ${show(v)}`);
     case 'INTEGER': {
+      // A safe integer is always within INT64: no range check needed.
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
       let b: bigint;
       if (typeof v === 'number' && Number.isInteger(v)) b = BigInt(v);
       else if (typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v)) b = BigInt(v.trim());
@@ -224,7 +271,8 @@ function recordValues(fields: TableFieldSchema[], obj: Record<string, unknown>, 
   const index = indexOf(fields);
   const given: unknown[] = new Array(fields.length);
   for (const k in obj) {
-    const i = index.get(k.toLowerCase());
+    // Names usually arrive in the schema's own (lower) case: skip the lower-casing copy then.
+    const i = index.get(k) ?? index.get(k.toLowerCase());
     if (i === undefined) {
       if (!ignoreUnknown) throw new FieldError(`${prefix}${k}`, `no such field: ${prefix}${k}.`);
       continue;
@@ -232,7 +280,10 @@ function recordValues(fields: TableFieldSchema[], obj: Record<string, unknown>, 
     given[i] = obj[k];
   }
   const out: DuckDBValue[] = new Array(fields.length);
-  for (let i = 0; i < fields.length; i++) out[i] = toValue(fields[i]!, given[i], `${prefix}${fields[i]!.name}`, ignoreUnknown);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    out[i] = toValue(f, given[i], prefix === '' ? f.name : `${prefix}${f.name}`, ignoreUnknown);
+  }
   return out;
 }
 
