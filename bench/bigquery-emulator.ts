@@ -115,14 +115,14 @@ const QUERY_DUCK = `SELECT device_id, date_trunc('hour', event_time) AS hour, av
  * fetch (undici) spent about 10 % of it building and parsing requests, which
  * is no part of the emulator's overhead that the row is about.
  */
-function rawPoster(baseUrl: string): { post(path: string, body: string): Promise<{ status: number; json: unknown }>; close(): void } {
+function rawPoster(baseUrl: string): { post(path: string, body: Buffer): Promise<{ status: number; json: unknown }>; close(): void } {
   const u = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   return {
     post: (path, body) =>
       new Promise((resolve, reject) => {
         const req = http.request(
-          { host: u.hostname, port: u.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          { host: u.hostname, port: u.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
@@ -161,11 +161,11 @@ export async function benchBigQueryEmulator(progress: Progress): Promise<BenchRo
     // (a) insertAll vs appender, alternating rounds on fresh tables.
     let round = 0;
     const raw = rawPoster(emu.url);
-    // Raw REST: every batch's body serialised once, before any timing.
-    const restBodies: string[] = [];
+    // Raw REST: every batch's body serialised (and UTF-8 encoded) once, before any timing.
+    const restBodies: Buffer[] = [];
     const allRows = readings(INSERT_ROWS, 0);
     for (let i = 0; i < allRows.length; i += BATCH) {
-      restBodies.push(JSON.stringify({ kind: 'bigquery#tableDataInsertAllRequest', rows: allRows.slice(i, i + BATCH).map((r) => ({ insertId: `${r.event_id}:${r.metric}`, json: r })) }));
+      restBodies.push(Buffer.from(JSON.stringify({ kind: 'bigquery#tableDataInsertAllRequest', rows: allRows.slice(i, i + BATCH).map((r) => ({ insertId: `${r.event_id}:${r.metric}`, json: r })) })));
     }
     const countRows = async (table: string): Promise<void> => {
       const [[check]] = await bq.query(`SELECT COUNT(*) AS n FROM telemetry.${table}`);

@@ -104,7 +104,10 @@ function canonicalTimestampMicros(v: string): bigint | null {
   }
   const rest = n - i;
   if (!((rest === 1 && (v.charCodeAt(i) === 90 || v.charCodeAt(i) === 122)) || (rest === 6 && v.endsWith('+00:00')))) return null;
-  return BigInt(daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000000n + BigInt(us);
+  const secs = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+  // Exact as a double up to 2^53 microseconds (about years 1685 to 2255): one BigInt instead of three.
+  const total = secs * 1e6 + us;
+  return Number.isSafeInteger(total) ? BigInt(total) : BigInt(secs) * 1000000n + BigInt(us);
 }
 
 /** Parses a TIMESTAMP as BigQuery accepts it (string forms or epoch seconds); micros since epoch. */
