@@ -298,7 +298,8 @@ function recordValues(fields: TableFieldSchema[], obj: Record<string, unknown>, 
     given[i] = obj[k];
     next = i + 1;
   }
-  const out: DuckDBValue[] = new Array(fields.length);
+  // Converted in place: one array per row instead of two.
+  const out = given as DuckDBValue[];
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
     out[i] = toValue(f, given[i], prefix === '' ? f.name : `${prefix}${f.name}`, ignoreUnknown);
