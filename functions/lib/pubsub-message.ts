@@ -38,8 +38,21 @@ function stringRecord(v: unknown): Record<string, string> {
   return out;
 }
 
+/**
+ * The push body, from the CloudEvent the functions-framework built, or the
+ * raw push body itself: the framework converts a push only when
+ * message.data is non-empty, so a message with an empty body (Pub/Sub allows
+ * it when attributes are set) arrives unconverted, with `message` at the top.
+ */
+function pushBody(event: CloudEvent<unknown>): MessagePublishedData | undefined {
+  const data = event.data as MessagePublishedData | undefined;
+  if (data !== undefined && data !== null) return data;
+  const raw = event as unknown as MessagePublishedData;
+  return raw.message !== undefined && typeof raw.subscription === 'string' ? raw : undefined;
+}
+
 export function fromCloudEvent(event: CloudEvent<unknown>): PubSubMessage {
-  const body = event.data as MessagePublishedData | undefined;
+  const body = pushBody(event);
   const m = body?.message;
   if (!m || typeof m !== 'object') throw new PermanentError('malformed-envelope', 'no message in CloudEvent data');
   const rawData = m.data ?? '';
