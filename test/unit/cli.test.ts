@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import {
-  choiceOpt, colorsFor, EXIT, helpText, numberOpt, parseCli, runCommand, shareOpt, timeOpt, UsageError, CliError, type CommandSpec, type Io,
+  choiceOpt, colorsFor, EXIT, helpText, numberOpt, parseCli, runCli, runCommand, shareOpt, timeOpt, UsageError, CliError, type CommandSpec, type Io,
 } from '../../tools/lib/cli.js';
 import { resolveTarget } from '../../tools/lib/target.js';
 import { readFileSync } from 'node:fs';
@@ -101,6 +101,23 @@ describe('cli: exit codes', () => {
     assert.equal(await runCommand(SPEC, async () => { throw new CliError('stack down'); }, io), 1);
     assert.match(io.err(), /error: stack down\n/);
     assert.equal(await runCommand(SPEC, async () => { throw new Error('boom'); }, io), 1);
+  });
+
+  it('runCli answers --help from the spec without running the body, and reports a bad flag on the given io', async () => {
+    let ran = 0;
+    const body = async (): Promise<number> => {
+      ran++;
+      return EXIT.ok;
+    };
+    const help = fakeIo();
+    assert.equal(await runCli(SPEC, ['--help'], help, body), 0);
+    assert.equal(help.out(), helpText(SPEC));
+    const bad = fakeIo();
+    assert.equal(await runCli(SPEC, ['--no-such-flag'], bad, body), 2);
+    assert.match(bad.err(), /Run npm run thing -- --help for usage\./);
+    assert.equal(ran, 0);
+    assert.equal(await runCli(SPEC, [], fakeIo(), body), 0);
+    assert.equal(ran, 1);
   });
 
   const commands: [string, (argv: string[], io: Io) => Promise<number>, RegExp][] = [

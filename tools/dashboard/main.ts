@@ -1,6 +1,6 @@
 // `npm run dashboard`: the live dashboard for the local stack, on
 // http://127.0.0.1:8070 (firebase.json) unless --port says otherwise.
-import { EXIT, helpText, main, numberOpt, parseCli, processIo, runCommand, stringOpt, UsageError, colorsFor, type CommandSpec, type Io } from '../lib/cli.js';
+import { colorsFor, EXIT, main, numberOpt, processIo, runCli, stringOpt, UsageError, type CommandSpec, type Io } from '../lib/cli.js';
 import { localPorts, requireEmulators, resolveTarget } from '../lib/target.js';
 import { startDashboard } from './server.js';
 
@@ -19,12 +19,7 @@ export const DASHBOARD_SPEC: CommandSpec = {
 };
 
 export async function dashboard(argv: string[], io: Io = processIo()): Promise<number> {
-  return runCommand(DASHBOARD_SPEC, async () => {
-    const { values, help } = parseCli(DASHBOARD_SPEC, argv);
-    if (help) {
-      io.stdout.write(helpText(DASHBOARD_SPEC));
-      return EXIT.ok;
-    }
+  return runCli(DASHBOARD_SPEC, argv, io, async ({ values }) => {
     const port = numberOpt(values, 'port', { min: 0, max: 65535, integer: true }) ?? localPorts().dashboard;
     const project = stringOpt(values, 'project');
     if (project !== undefined && !project.startsWith('demo-')) {
@@ -47,7 +42,7 @@ export async function dashboard(argv: string[], io: Io = processIo()): Promise<n
     });
     await d.close();
     return EXIT.ok;
-  }, io);
+  });
 }
 
 if (require.main === module) main(() => dashboard(process.argv.slice(2)));

@@ -1,7 +1,7 @@
 // `node build/tools/faults/main.js`: runs the fault harness (harness.ts) on a
 // stack of its own and prints the accounting table; exit code 1 when
 // anything was lost or doubled, or the pipeline did not drain.
-import { EXIT, helpText, main, numberOpt, parseCli, processIo, runCommand, boolOpt, stringOpt, type CommandSpec, type Io } from '../lib/cli.js';
+import { boolOpt, EXIT, main, numberOpt, processIo, runCli, stringOpt, type CommandSpec, type Io } from '../lib/cli.js';
 import { stopAllStarted } from '../lib/process-group.js';
 import { DEFAULTS, runFaultHarness } from './harness.js';
 
@@ -33,12 +33,7 @@ export const FAULTS_SPEC: CommandSpec = {
 };
 
 export async function faults(argv: string[], io: Io = processIo()): Promise<number> {
-  return runCommand(FAULTS_SPEC, async () => {
-    const { values, help } = parseCli(FAULTS_SPEC, argv);
-    if (help) {
-      io.stdout.write(helpText(FAULTS_SPEC));
-      return EXIT.ok;
-    }
+  return runCli(FAULTS_SPEC, argv, io, async ({ values }) => {
     const quiet = boolOpt(values, 'quiet');
     const result = await runFaultHarness({
       messages: numberOpt(values, 'messages', { min: 100, max: 1_000_000, integer: true }) ?? DEFAULTS.messages,

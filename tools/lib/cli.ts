@@ -216,7 +216,27 @@ export async function runCommand(spec: CommandSpec, body: () => Promise<number>,
   }
 }
 
-/** Entry point for main.ts files: runs the command (already wrapped in runCommand), then exits with its code. */
+/**
+ * Every command's shape: argv parsed against the spec, --help answered from
+ * it, then the body; errors become exit codes and messages on `io`
+ * (runCommand).
+ */
+export function runCli(spec: CommandSpec, argv: string[], io: Io, body: (parsed: Parsed) => Promise<number>): Promise<number> {
+  return runCommand(
+    spec,
+    async () => {
+      const parsed = parseCli(spec, argv);
+      if (parsed.help) {
+        io.stdout.write(helpText(spec));
+        return EXIT.ok;
+      }
+      return body(parsed);
+    },
+    io,
+  );
+}
+
+/** Entry point for main.ts files: runs the command (already wrapped in runCli), then exits with its code. */
 export function main(run: () => Promise<number>): void {
   void run()
     .catch((err: unknown) => {

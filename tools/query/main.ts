@@ -3,7 +3,7 @@
 // as a table, CSV or JSON; --example runs a named analyst query.
 import { BigQuery } from '@google-cloud/bigquery';
 import {
-  boolOpt, choiceOpt, CliError, colorsFor, EXIT, helpText, main, numberOpt, parseCli, processIo, runCommand, stringOpt, UsageError,
+  boolOpt, choiceOpt, CliError, colorsFor, EXIT, main, numberOpt, processIo, runCli, stringOpt, UsageError,
   type CommandSpec, type Io,
 } from '../lib/cli.js';
 import { runQuery } from '../lib/bigquery-query.js';
@@ -36,12 +36,7 @@ export const QUERY_SPEC: CommandSpec = {
 };
 
 export async function query(argv: string[], io: Io = processIo()): Promise<number> {
-  return runCommand(QUERY_SPEC, async () => {
-    const { values, positionals, help } = parseCli(QUERY_SPEC, argv);
-    if (help) {
-      io.stdout.write(helpText(QUERY_SPEC));
-      return EXIT.ok;
-    }
+  return runCli(QUERY_SPEC, argv, io, async ({ values, positionals }) => {
     const c = colorsFor(io.stdout, io.env);
     if (boolOpt(values, 'list')) {
       const w = Math.max(...EXAMPLES.map((e) => e.name.length));
@@ -80,7 +75,7 @@ export async function query(argv: string[], io: Io = processIo()): Promise<numbe
       io.stderr.write(colorsFor(io.stderr, io.env).dim(`(${result.rows.length} row${result.rows.length === 1 ? '' : 's'}${more}, ${Math.round(result.elapsedMs)} ms)\n`));
     }
     return EXIT.ok;
-  }, io);
+  });
 }
 
 if (require.main === module) main(() => query(process.argv.slice(2)));

@@ -5,7 +5,7 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import type { Topic } from '@google-cloud/pubsub';
 import {
-  boolOpt, CliError, colorsFor, EXIT, helpText, main, numberOpt, parseCli, processIo, runCommand, stringOpt, timeOpt, UsageError,
+  boolOpt, CliError, colorsFor, EXIT, main, numberOpt, processIo, runCli, stringOpt, timeOpt, UsageError,
   type CommandSpec, type Io,
 } from '../lib/cli.js';
 import { runQuery } from '../lib/bigquery-query.js';
@@ -91,12 +91,7 @@ async function publishPlan(target: Target, items: readonly PlanItem[]): Promise<
 }
 
 export async function replay(argv: string[], io: Io = processIo()): Promise<number> {
-  return runCommand(REPLAY_SPEC, async () => {
-    const { values, help } = parseCli(REPLAY_SPEC, argv);
-    if (help) {
-      io.stdout.write(helpText(REPLAY_SPEC));
-      return EXIT.ok;
-    }
+  return runCli(REPLAY_SPEC, argv, io, async ({ values }) => {
     const dryRun = boolOpt(values, 'dry-run');
     const publish = boolOpt(values, 'publish');
     if (dryRun && publish) throw new UsageError('give --dry-run or --publish, not both');
@@ -143,7 +138,7 @@ export async function replay(argv: string[], io: Io = processIo()): Promise<numb
       return EXIT.failure;
     }
     return EXIT.ok;
-  }, io);
+  });
 }
 
 if (require.main === module) main(() => replay(process.argv.slice(2)));

@@ -4,7 +4,7 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { TOPICS } from '../../functions/lib/names.js';
 import {
-  boolOpt, CliError, colorsFor, EXIT, helpText, main, numberOpt, parseCli, processIo, runCommand, shareOpt, stringOpt, UsageError,
+  boolOpt, CliError, colorsFor, EXIT, main, numberOpt, processIo, runCli, shareOpt, stringOpt, UsageError,
   type CommandSpec, type Io,
 } from '../lib/cli.js';
 import { requireEmulators, resolveTarget } from '../lib/target.js';
@@ -43,12 +43,7 @@ export const SIMULATE_SPEC: CommandSpec = {
 };
 
 export async function simulate(argv: string[], io: Io = processIo()): Promise<number> {
-  return runCommand(SIMULATE_SPEC, async () => {
-    const { values, help } = parseCli(SIMULATE_SPEC, argv);
-    if (help) {
-      io.stdout.write(helpText(SIMULATE_SPEC));
-      return EXIT.ok;
-    }
+  return runCli(SIMULATE_SPEC, argv, io, async ({ values }) => {
     const rate = numberOpt(values, 'rate', { min: 0.01, max: 100_000 }) ?? 10;
     const count = numberOpt(values, 'count', { min: 1, integer: true });
     const durationS = numberOpt(values, 'duration', { min: 0.1 });
@@ -119,7 +114,7 @@ export async function simulate(argv: string[], io: Io = processIo()): Promise<nu
       process.off('SIGINT', onSigint);
       await pubsub.close().catch(() => undefined);
     }
-  }, io);
+  });
 }
 
 if (require.main === module) main(() => simulate(process.argv.slice(2)));
