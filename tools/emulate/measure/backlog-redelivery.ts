@@ -4,32 +4,21 @@
 // Every extra delivery counts toward a subscription's maxDeliveryAttempts.
 //
 //   node build/tools/emulate/measure/backlog-redelivery.js [messages=6000]
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Duration, type Message, type PubSub } from '@google-cloud/pubsub';
 import { pubsubClient } from '../../lib/emulator-clients.js';
 import { stopAllStarted } from '../../lib/process-group.js';
 import { startPubSubEmulator } from '../gcloud-emulators.js';
 import { PushBridge } from '../push-bridge.js';
+import { endpoint } from './endpoint.js';
 
 const PROJECT = 'demo-backlog';
 
 async function run(ps: PubSub, mode: 'streaming-pull' | 'bridge', n: number): Promise<Record<string, unknown>> {
-  const seen = new Map<string, number>();
-  let hits = 0;
+  const ep = await endpoint(1000, () => 204);
+  const url = ep.url;
+  const distinct = (): number => new Set(ep.hits.map((h) => h.body.message?.messageId)).size;
+  // Requests in flight from the streaming-pull pump below (the bridge keeps its own count).
   let inFlight = 0;
-  const srv = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      hits++;
-      const id = (JSON.parse(body) as { message: { messageId: string } }).message.messageId;
-      seen.set(id, (seen.get(id) ?? 0) + 1);
-      setTimeout(() => res.writeHead(204).end(), 1000);
-    });
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
   const topic = `backlog-${mode}`;
   await ps.createTopic(topic);
   await ps.createTopic(`${topic}-dlq`);
@@ -68,13 +57,12 @@ async function run(ps: PubSub, mode: 'streaming-pull' | 'bridge', n: number): Pr
   const t = ps.topic(topic, { batching: { maxMessages: 500, maxMilliseconds: 10 } });
   await Promise.all(Array.from({ length: n }, (_, i) => t.publishMessage({ data: Buffer.from(`m${i}`) })));
   const t0 = Date.now();
-  while (seen.size < n && Date.now() - t0 < 300_000) await new Promise((r) => setTimeout(r, 500));
+  while (distinct() < n && Date.now() - t0 < 300_000) await new Promise((r) => setTimeout(r, 500));
   await new Promise((r) => setTimeout(r, 3000));
   await bridge?.stop();
   await sub?.close();
-  srv.closeAllConnections();
-  srv.close();
-  return { mode, messages: n, delivered: hits, extraDeliveries: hits - seen.size, seconds: (Date.now() - t0) / 1000 };
+  await ep.close();
+  return { mode, messages: n, delivered: ep.hits.length, extraDeliveries: ep.hits.length - distinct(), seconds: (Date.now() - t0) / 1000 };
 }
 
 async function main(): Promise<void> {

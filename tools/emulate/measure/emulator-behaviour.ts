@@ -4,53 +4,14 @@
 // to stdout as JSON; docs/local-vs-cloud.md quotes them.
 //
 //   node build/tools/emulate/measure/emulator-behaviour.js
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { PubSub } from '@google-cloud/pubsub';
 import { pubsubClient } from '../../lib/emulator-clients.js';
 import { startPubSubEmulator } from '../gcloud-emulators.js';
 import { PushBridge } from '../push-bridge.js';
+import { endpoint } from './endpoint.js';
 import { stopAllStarted } from '../../lib/process-group.js';
 
 const PROJECT = 'demo-measure';
-
-interface Hit {
-  at: number;
-  path: string;
-  body: { message?: { messageId?: string; data?: string; attributes?: Record<string, string>; orderingKey?: string }; [k: string]: unknown };
-}
-
-/** An endpoint that takes `delayMs` per request and answers `status(hit)`; it tracks concurrency. */
-async function endpoint(delayMs: number, status: (h: Hit) => number): Promise<{ url: string; hits: Hit[]; maxInFlight: () => number; close: () => Promise<void> }> {
-  const hits: Hit[] = [];
-  let inFlight = 0;
-  let max = 0;
-  const srv = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      inFlight++;
-      max = Math.max(max, inFlight);
-      const hit: Hit = { at: Date.now(), path: req.url ?? '', body: JSON.parse(raw || '{}') as Hit['body'] };
-      hits.push(hit);
-      setTimeout(() => {
-        inFlight--;
-        res.writeHead(status(hit)).end();
-      }, delayMs);
-    });
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    hits,
-    maxInFlight: () => max,
-    close: () => new Promise((r) => {
-      srv.closeAllConnections();
-      srv.close(() => r());
-    }),
-  };
-}
 
 async function until(cond: () => boolean, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
