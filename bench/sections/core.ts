@@ -11,10 +11,9 @@ import { fromCloudEvent, type PubSubMessage } from '../../functions/lib/pubsub-m
 import { LOCAL_PROJECT_ID } from '../../functions/lib/names.js';
 import { validateMessage, type ValidateDeps } from '../../functions/validate/validate-message.js';
 import { validatorsFor } from '../../functions/validate/schema-validators.js';
-import { LoadingCache } from '../../functions/enrich/device-cache.js';
-import { parseDeviceRecord, type DeviceRecord } from '../../functions/enrich/device-record.js';
-import { checkDocument, thenMaybe, unwrapChecked, type Checked } from '../../functions/lib/checked-document.js';
-import type { DeviceKeyEntry } from '../../functions/validate/signature.js';
+import { parsedDocumentLookup } from '../../functions/enrich/device-cache.js';
+import { parseDeviceRecord } from '../../functions/enrich/device-record.js';
+import { parseDeviceKeyDoc } from '../../functions/validate/device-keys.js';
 import { enrichEvent, type EnrichDeps } from '../../functions/enrich/enrich-event.js';
 import { eventRows } from '../../functions/sink-bigquery/rows.js';
 import { SEED_DEVICES, deviceDocument } from '../../tools/emulate/seed.js';
@@ -36,21 +35,17 @@ function ourDeps(): { validate: ValidateDeps; enrich: EnrichDeps } {
   const cfg = loadConfig({ GOOGLE_CLOUD_PROJECT: LOCAL_PROJECT_ID });
   const registry = new Map(SEED_DEVICES.map((d) => [d.deviceId, deviceDocument(d) as unknown as Record<string, unknown>]));
   // The same cache shapes as the deployed adapters: documents parsed once per read, hits synchronous.
-  const devices = new LoadingCache<Checked<DeviceRecord>>(async (id) => {
-    const doc = registry.get(id);
-    return doc === undefined ? null : checkDocument(doc, parseDeviceRecord);
-  }, { ttlMs: cfg.deviceCacheTtlMs, maxEntries: cfg.deviceCacheMax });
+  const opts = { ttlMs: cfg.deviceCacheTtlMs, maxEntries: cfg.deviceCacheMax };
+  const getDevice = parsedDocumentLookup(async (id) => registry.get(id) ?? null, parseDeviceRecord, opts);
   // No device in the set signs: the key lookup answers "no keys", cached, as in production.
-  const keys = new LoadingCache<Checked<DeviceKeyEntry>>(async () => null, { ttlMs: cfg.deviceCacheTtlMs, maxEntries: cfg.deviceCacheMax, negativeTtlMs: cfg.deviceCacheTtlMs });
+  const lookupDeviceKey = parsedDocumentLookup(async () => null, parseDeviceKeyDoc, { ...opts, negativeTtlMs: cfg.deviceCacheTtlMs });
   return {
     validate: {
       config: cfg,
       now: () => new Date(),
-      lookupDeviceKey: (id) => thenMaybe(keys.lookup(id), unwrapChecked),
+      lookupDeviceKey,
     },
-    enrich: {
-      getDevice: (id) => thenMaybe(devices.lookup(id), unwrapChecked),
-    },
+    enrich: { getDevice },
   };
 }
 

@@ -10,6 +10,7 @@
 // every lookup is a hit. Recency is refreshed at most once per second per
 // key, so a hit is one Map read instead of a delete and a re-insert; the LRU
 // order is exact to that second, which is all an eviction bound needs.
+import { checkDocument, thenMaybe, unwrapChecked, type Checked, type MaybePromise } from '../lib/checked-document.js';
 
 export interface CacheOptions {
   ttlMs: number;
@@ -145,3 +146,22 @@ export class LoadingCache<V> {
     }
   }
 }
+
+/**
+ * A registry lookup: documents read through a LoadingCache and parsed once
+ * per read (checkDocument); a hit answers synchronously, a malformed
+ * document throws a fresh PermanentError on every lookup. `read` gives the
+ * document, or null when there is none.
+ */
+export function parsedDocumentLookup<T>(
+  read: (id: string) => Promise<Record<string, unknown> | null>,
+  parse: (doc: Record<string, unknown>) => T,
+  opts: CacheOptions,
+): (id: string) => MaybePromise<T | null> {
+  const cache = new LoadingCache<Checked<T>>(async (id) => {
+    const doc = await read(id);
+    return doc === null ? null : checkDocument(doc, parse);
+  }, opts);
+  return (id) => thenMaybe(cache.lookup(id), unwrapChecked);
+}
+

@@ -9,9 +9,8 @@ import { COLLECTIONS } from '../lib/names.js';
 import { firestore } from '../lib/firestore-client.js';
 import { handlePubSubEvent } from '../lib/handle-message.js';
 import { publishJson, publisher } from '../lib/pubsub-clients.js';
-import { LoadingCache } from './device-cache.js';
-import { parseDeviceRecord, type DeviceRecord } from './device-record.js';
-import { checkDocument, thenMaybe, unwrapChecked, type Checked } from '../lib/checked-document.js';
+import { parsedDocumentLookup } from './device-cache.js';
+import { parseDeviceRecord } from './device-record.js';
 import { enrichEvent, type EnrichDeps } from './enrich-event.js';
 import { parseValidEvent } from './valid-event-message.js';
 
@@ -22,14 +21,15 @@ function instanceDeps(): EnrichDeps {
     const cfg = config();
     const db = firestore();
     // Parsed once per read; hits answer synchronously.
-    const cache = new LoadingCache<Checked<DeviceRecord>>(
+    const getDevice = parsedDocumentLookup(
       async (deviceId) => {
         const snap = await db.collection(COLLECTIONS.devices).doc(deviceId).get();
-        return snap.exists ? checkDocument(snap.data() ?? {}, parseDeviceRecord) : null;
+        return snap.exists ? (snap.data() ?? {}) : null;
       },
+      parseDeviceRecord,
       { ttlMs: cfg.deviceCacheTtlMs, maxEntries: cfg.deviceCacheMax },
     );
-    deps = { getDevice: (deviceId) => thenMaybe(cache.lookup(deviceId), unwrapChecked) };
+    deps = { getDevice };
   }
   return deps;
 }
