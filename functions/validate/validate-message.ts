@@ -91,8 +91,7 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
     // prototype change), and nothing copies the value before it is checked.
     parsed = JSON.parse(text);
   } catch {
-    if (jsonDepthExceeds(text, cfg.maxDepth)) throw new PermanentError('too-deep', `nesting deeper than ${cfg.maxDepth}`);
-    throw new PermanentError('not-json', 'body is not JSON');
+    throw depthError(text, cfg.maxDepth) ?? new PermanentError('not-json', 'body is not JSON');
   }
 
   // The schema is the fast path: a message it accepts is at most
@@ -175,9 +174,15 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
   return { events, signed };
 }
 
+/** too-deep when the text nests deeper than the limit (checked on the text: a 10,000-level nest must not recurse anywhere). */
+function depthError(text: string, maxDepth: number): PermanentError | undefined {
+  return jsonDepthExceeds(text, maxDepth) ? new PermanentError('too-deep', `nesting deeper than ${maxDepth}`) : undefined;
+}
+
 /** Why a message the schema (or the depth limit) refused was refused: the most specific reason first. */
 function rejection(text: string, parsed: unknown, schemaErr: ErrorObject | undefined, maxDepth: number): PermanentError {
-  if (jsonDepthExceeds(text, maxDepth)) return new PermanentError('too-deep', `nesting deeper than ${maxDepth}`);
+  const deep = depthError(text, maxDepth);
+  if (deep) return deep;
   checkParsedJson(parsed);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return new PermanentError('not-object', `top level is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`);
