@@ -22,7 +22,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { tableSql, type TableMeta } from './catalog.js';
-import { qstr } from './engine.js';
+import { qstr } from './sql/quote.js';
 
 const DAY_US = 86400000000n;
 

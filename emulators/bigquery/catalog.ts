@@ -3,7 +3,7 @@
 // partitioning, clustering and descriptions. Table data lives in one DuckDB
 // schema per dataset, named "project.dataset".
 import type { Engine } from './engine.js';
-import { qid, qstr } from './engine.js';
+import { qid, qstr } from './sql/quote.js';
 import { deleteInsertIdsSql, INSERT_IDS_DDL } from './dedup-store.js';
 import { columnDefs, type TableFieldSchema } from './schema-types.js';
 

@@ -4,13 +4,20 @@ import { startBigQueryEmulator } from './server.js';
 
 const HELP = `BigQuery emulator (REST API v2 on DuckDB)
 
-Usage: npm run bigquery-emulator -- [--port 9050] [--host 127.0.0.1] [--data FILE] [--verbose]
+Usage: npm run bigquery-emulator -- [--port 9050] [--host 127.0.0.1] [--data FILE] [options]
 
-  --port N     port to listen on (default 9050; 0 picks a free port)
-  --host H     address to bind (default 127.0.0.1)
-  --data FILE  persist to this DuckDB file (default: in memory)
-  --verbose    log every request and translated query to stderr
-  --help       show this help
+  --port N               port to listen on (default 9050; 0 picks a free port)
+  --host H               address to bind (default 127.0.0.1)
+  --data FILE            persist to this DuckDB file (default: in memory)
+  --allow-host NAME      also answer requests whose Host is NAME (repeatable; IP
+                         addresses and localhost always work)
+  --max-body-bytes N     largest JSON request body, after gzip (default 10485760)
+  --max-upload-bytes N   largest load-job upload, after gzip (default 268435456)
+  --max-jobs N           jobs kept; the oldest finished ones are forgotten (default 1000)
+  --max-result-bytes N   query result bytes held across jobs (default 268435456)
+  --max-job-ms N         longest a job may run before it is stopped (default 300000)
+  --verbose              log every request and translated query to stderr
+  --help                 show this help
 
 Point clients at it with BIGQUERY_EMULATOR_HOST=http://HOST:PORT, or
 bq --api=http://HOST:PORT --project_id=demo-iot ... (see emulators/bigquery/README.md).`;
@@ -21,6 +28,12 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '9050' },
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string' },
+      'allow-host': { type: 'string', multiple: true, default: [] },
+      'max-body-bytes': { type: 'string' },
+      'max-upload-bytes': { type: 'string' },
+      'max-jobs': { type: 'string' },
+      'max-result-bytes': { type: 'string' },
+      'max-job-ms': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -32,10 +45,22 @@ async function main(): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  const positive = (flag: keyof typeof values): number | undefined => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${flag} must be a positive integer, got ${String(raw)}`);
+    return n;
+  };
+  const jobLimits = { maxJobs: positive('max-jobs'), maxResultBytes: positive('max-result-bytes'), maxJobMs: positive('max-job-ms') };
   const emulator = await startBigQueryEmulator({
     host: values.host,
     port,
     dataFile: values.data,
+    allowedHosts: values['allow-host'],
+    maxBodyBytes: positive('max-body-bytes'),
+    maxUploadBytes: positive('max-upload-bytes'),
+    jobLimits: Object.fromEntries(Object.entries(jobLimits).filter(([, v]) => v !== undefined)),
     log: values.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
   process.stdout.write(`BigQuery emulator listening on ${emulator.url}${values.data ? ` (data: ${values.data})` : ' (in memory)'}\n`);
@@ -47,7 +72,7 @@ async function main(): Promise<void> {
     emulator.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        process.stderr.write(`close failed: ${String(err)}\n`);
+        process.stderr.write(`close failed: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exit(1);
       },
     );

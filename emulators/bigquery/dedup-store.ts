@@ -4,7 +4,7 @@
 // either both are stored or neither. The in-memory default skips all of this.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Dedup } from './dedup.js';
-import { qstr } from './engine.js';
+import { qstr } from './sql/quote.js';
 
 const SCHEMA = '__bq_meta';
 const TABLE = 'insert_id_batches';

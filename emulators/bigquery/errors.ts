@@ -10,12 +10,19 @@ export type BqReason =
   | 'resourceInUse'
   | 'backendError'
   | 'badRequest'
-  | 'stopped';
+  | 'stopped'
+  | 'timeout'
+  | 'responseTooLarge'
+  | 'accessDenied'
+  | 'forbidden';
 
 const STATUS_FOR_CODE: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
   404: 'NOT_FOUND',
+  403: 'PERMISSION_DENIED',
   409: 'ALREADY_EXISTS',
+  413: 'OUT_OF_RANGE',
+  415: 'INVALID_ARGUMENT',
   500: 'INTERNAL',
   501: 'UNIMPLEMENTED',
 };

@@ -1,86 +1,39 @@
-// jobs.query, jobs.insert (query jobs), jobs.get, jobs.getQueryResults,
-// jobs.list, jobs.cancel, jobs.delete. Queries finish before the answer, so
-// jobComplete is always true.
-import { BqError, invalid, toBqError } from './errors.js';
-import { pageRows, type Job } from './job-store.js';
+// jobs.query, jobs.insert, jobs.get, jobs.getQueryResults, jobs.list,
+// jobs.cancel, jobs.delete. Jobs run in the background (job-store.ts):
+// jobs.query and getQueryResults wait up to timeoutMs (default 10 s, as
+// BigQuery) and answer jobComplete:false when the job is still running;
+// jobs.insert answers when the job is done or after INSERT_WAIT_MS,
+// whichever comes first (RUNNING then, as BigQuery answers).
+import { invalid } from './errors.js';
+import { dmlStats, jobReference, jobResource, resultSchema } from './job-resource.js';
+import { JobStore, type Job } from './job-store.js';
 import { decodePageToken, encodePageToken, maxResultsOf, pageOf } from './paging.js';
-import { runQuery, type QueryRequest } from './query-runner.js';
-import { ok, type EmulatorState, type Handler, type RequestContext } from './state.js';
+import { jobTimeoutOf, queryRequestOf, startQueryJob } from './query-job.js';
+import { runQuery } from './query-runner.js';
+import { ok, type Handler } from './state.js';
 import { timestampFormatOf, type TimestampFormat } from './value-format.js';
 
 const DEFAULT_PAGE_ROWS = 100000;
+/** BigQuery's default wait of jobs.query and getQueryResults. */
+const DEFAULT_TIMEOUT_MS = 10000;
+/** BigQuery answers a long wait after about 200 s even if asked for more. */
+const MAX_WAIT_MS = 200000;
+/** How long jobs.insert waits for the job before answering RUNNING. */
+const INSERT_WAIT_MS = 2000;
+/** How long jobs.cancel waits for the job to stop before answering. */
+const CANCEL_WAIT_MS = 2000;
 
-function jobReference(job: Job): Record<string, string> {
-  return { projectId: job.project, jobId: job.jobId, location: 'US' };
+function waitMsOf(raw: unknown): number {
+  if (raw === undefined || raw === null || raw === '') return DEFAULT_TIMEOUT_MS;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw invalid(`Invalid value for timeoutMs: ${String(raw)}`);
+  return Math.min(n, MAX_WAIT_MS);
 }
 
-function schemaOf(job: Job): { fields: unknown[] } | undefined {
-  if (!job.columns || job.statementType !== 'SELECT') return undefined;
-  return { fields: job.columns.map((c) => c.field) };
-}
-
-export function jobResource(job: Job, ctx: RequestContext): Record<string, unknown> {
-  const proto = job.error?.toErrorProto();
-  const schema = schemaOf(job);
-  const dml = job.numDmlAffectedRows !== undefined ? { numDmlAffectedRows: String(job.numDmlAffectedRows) } : {};
-  return {
-    kind: 'bigquery#job',
-    etag: String(job.endTime),
-    id: `${job.project}:US.${job.jobId}`,
-    selfLink: `${ctx.origin}/bigquery/v2/projects/${job.project}/jobs/${job.jobId}?location=US`,
-    user_email: 'emulator@localhost',
-    jobReference: jobReference(job),
-    configuration: job.configuration,
-    status: proto ? { state: 'DONE', errorResult: proto, errors: [proto] } : { state: 'DONE' },
-    statistics: {
-      creationTime: String(job.creationTime),
-      startTime: String(job.startTime),
-      endTime: String(job.endTime),
-      totalBytesProcessed: String(job.totalBytesProcessed),
-      query: {
-        totalBytesProcessed: String(job.totalBytesProcessed),
-        totalBytesBilled: '0',
-        cacheHit: false,
-        ...(job.statementType ? { statementType: job.statementType } : {}),
-        ...(schema ? { schema } : {}),
-        ...dml,
-      },
-    },
-  };
-}
-
-function queryRequestOf(project: string, q: Record<string, unknown>): QueryRequest {
-  return {
-    project,
-    query: q['query'] as string,
-    defaultDataset: q['defaultDataset'] as QueryRequest['defaultDataset'],
-    queryParameters: q['queryParameters'] as QueryRequest['queryParameters'],
-    parameterMode: q['parameterMode'] as string | undefined,
-    useLegacySql: q['useLegacySql'] as boolean | undefined,
-  };
-}
-
-/** Runs the query and records the job (failed or not). */
-async function execute(state: EmulatorState, project: string, jobId: string, req: QueryRequest, configuration: Record<string, unknown>): Promise<Job> {
-  if (state.jobs.has(project, jobId)) throw new BqError(409, 'duplicate', `Already Exists: Job ${project}:US.${jobId}`);
-  const started = Date.now();
-  state.stats.queries++;
-  let outcome;
-  try {
-    outcome = await runQuery(state, req);
-  } catch (err) {
-    outcome = toBqError(err);
-    if (outcome.code === 500) throw outcome;
-  }
-  const job = state.jobs.record(project, jobId, req, configuration, started, outcome);
-  if (job.error) state.stats.queryErrors++;
-  return job;
-}
-
-function resultsPage(job: Job, start: number, max: number, ts: TimestampFormat): Record<string, unknown> {
-  const rows = pageRows(job, start, max, ts);
+function resultsPage(store: JobStore, job: Job, start: number, max: number, ts: TimestampFormat): Record<string, unknown> {
+  const schema = resultSchema(job);
+  const rows = schema ? store.pageRows(job, start, max, ts) : [];
   const end = start + rows.length;
-  const schema = schemaOf(job);
   return {
     jobReference: jobReference(job),
     ...(schema ? { schema, totalRows: String(job.totalRows) } : {}),
@@ -89,18 +42,12 @@ function resultsPage(job: Job, start: number, max: number, ts: TimestampFormat):
     totalBytesProcessed: String(job.totalBytesProcessed),
     jobComplete: true,
     cacheHit: false,
-    ...(job.numDmlAffectedRows !== undefined
-      ? { numDmlAffectedRows: String(job.numDmlAffectedRows), dmlStats: dmlStats(job) }
-      : {}),
+    ...(job.numDmlAffectedRows !== undefined ? { numDmlAffectedRows: String(job.numDmlAffectedRows), dmlStats: dmlStats(job) } : {}),
   };
 }
 
-function dmlStats(job: Job): Record<string, string> {
-  const n = String(job.numDmlAffectedRows ?? 0);
-  if (job.statementType === 'INSERT') return { insertedRowCount: n };
-  if (job.statementType === 'DELETE') return { deletedRowCount: n };
-  if (job.statementType === 'UPDATE') return { updatedRowCount: n };
-  return {};
+function jobOf(state: Parameters<Handler>[0], params: Record<string, string>): Job {
+  return state.jobs.get(params['projectId']!, params['jobId']!);
 }
 
 export const jobsQuery: Handler = async (state, ctx) => {
@@ -120,11 +67,13 @@ export const jobsQuery: Handler = async (state, ctx) => {
       cacheHit: false,
     });
   }
-  const configuration = { jobType: 'QUERY', query: { query: req.query, useLegacySql: false, ...(req.defaultDataset ? { defaultDataset: req.defaultDataset } : {}) } };
-  const job = await execute(state, project, state.jobs.newJobId(), req, configuration);
-  if (job.error) throw job.error;
+  const waitMs = waitMsOf(body['timeoutMs']);
   const max = maxResultsOf(body['maxResults'] as number | undefined, DEFAULT_PAGE_ROWS);
-  return ok({ kind: 'bigquery#queryResponse', ...resultsPage(job, 0, max, ts) });
+  const configuration = { jobType: 'QUERY', query: { query: req.query, useLegacySql: false, ...(req.defaultDataset ? { defaultDataset: req.defaultDataset } : {}) } };
+  const job = startQueryJob(state, project, state.jobs.newJobId(), req, configuration, jobTimeoutOf(body['jobTimeoutMs']));
+  if (!(await state.jobs.wait(job, waitMs))) return ok({ kind: 'bigquery#queryResponse', jobReference: jobReference(job), jobComplete: false });
+  if (job.error) throw job.error;
+  return ok({ kind: 'bigquery#queryResponse', ...resultsPage(state.jobs, job, 0, max, ts) });
 };
 
 export const jobsInsert: Handler = async (state, ctx) => {
@@ -136,8 +85,8 @@ export const jobsInsert: Handler = async (state, ctx) => {
     throw invalid(`Only query jobs are supported by the BigQuery emulator (got a ${kind} job)`);
   }
   if (q['destinationTable']) throw invalid('Query jobs with a destinationTable are not supported by the BigQuery emulator');
-  const ref = (ctx.body['jobReference'] ?? {}) as { jobId?: string };
-  const jobId = ref.jobId ?? state.jobs.newJobId();
+  const ref = (ctx.body['jobReference'] ?? {}) as { jobId?: unknown };
+  const jobId = ref.jobId === undefined ? state.jobs.newJobId() : JobStore.checkJobId(ref.jobId);
   const req = queryRequestOf(project, q);
   const configuration = { ...conf, jobType: 'QUERY', query: { ...q, useLegacySql: false } };
   if (conf['dryRun'] === true) {
@@ -161,39 +110,48 @@ export const jobsInsert: Handler = async (state, ctx) => {
       },
     });
   }
-  const job = await execute(state, project, jobId, req, configuration);
+  const job = startQueryJob(state, project, jobId, req, configuration, jobTimeoutOf(conf['jobTimeoutMs']));
+  await state.jobs.wait(job, INSERT_WAIT_MS);
   return ok(jobResource(job, ctx));
 };
 
-export const jobsGet: Handler = async (state, ctx) => ok(jobResource(state.jobs.get(ctx.params['projectId']!, ctx.params['jobId']!), ctx));
+export const jobsGet: Handler = async (state, ctx) => ok(jobResource(jobOf(state, ctx.params), ctx));
 
 export const jobsGetQueryResults: Handler = async (state, ctx) => {
-  const job = state.jobs.get(ctx.params['projectId']!, ctx.params['jobId']!);
-  if (job.error) throw job.error;
+  const job = jobOf(state, ctx.params);
   const q = ctx.query;
   const start = q.get('pageToken') ? decodePageToken(q.get('pageToken')) : Number(q.get('startIndex') ?? '0');
-  if (!Number.isInteger(start) || start < 0) throw invalid(`Invalid startIndex: ${q.get('startIndex')}`);
+  if (!Number.isSafeInteger(start) || start < 0) throw invalid(`Invalid startIndex: ${q.get('startIndex')}`);
   const ts = timestampFormatOf({ useInt64Timestamp: q.get('formatOptions.useInt64Timestamp') ?? undefined, timestampOutputFormat: q.get('formatOptions.timestampOutputFormat') ?? undefined });
   const max = maxResultsOf(q, DEFAULT_PAGE_ROWS);
-  return ok({ kind: 'bigquery#getQueryResultsResponse', etag: String(job.endTime), ...resultsPage(job, start, max, ts) });
+  if (!(await state.jobs.wait(job, waitMsOf(q.get('timeoutMs') ?? undefined)))) {
+    return ok({ kind: 'bigquery#getQueryResultsResponse', etag: `${job.state}.${job.creationTime}`, jobReference: jobReference(job), jobComplete: false });
+  }
+  if (job.error) throw job.error;
+  return ok({ kind: 'bigquery#getQueryResultsResponse', etag: String(job.endTime), ...resultsPage(state.jobs, job, start, max, ts) });
 };
 
 export const jobsList: Handler = async (state, ctx) => {
-  const all = state.jobs.list(ctx.params['projectId']!);
+  const stateFilter = ctx.query.getAll('stateFilter').map((s) => s.toUpperCase());
+  const all = state.jobs.list(ctx.params['projectId']!).filter((j) => stateFilter.length === 0 || stateFilter.includes(j.state));
   const page = pageOf(all, ctx.query);
   return ok({
     kind: 'bigquery#jobList',
     etag: String(all.length),
     jobs: page.items.map((j) => {
       const r = jobResource(j, ctx);
-      return { id: r['id'], kind: r['kind'], jobReference: r['jobReference'], state: 'DONE', configuration: r['configuration'], status: r['status'], statistics: r['statistics'], user_email: r['user_email'], ...(j.error ? { errorResult: j.error.toErrorProto() } : {}) };
+      return { id: r['id'], kind: r['kind'], jobReference: r['jobReference'], state: j.state, configuration: r['configuration'], status: r['status'], statistics: r['statistics'], user_email: r['user_email'], ...(j.error ? { errorResult: j.error.toErrorProto() } : {}) };
     }),
     ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
   });
 };
 
+// BigQuery answers with the job, usually still RUNNING; here the statement is
+// interrupted at once, so the answer usually shows it DONE with errorResult stopped.
 export const jobsCancel: Handler = async (state, ctx) => {
-  const job = state.jobs.get(ctx.params['projectId']!, ctx.params['jobId']!);
+  const job = jobOf(state, ctx.params);
+  state.jobs.cancel(job);
+  await state.jobs.wait(job, CANCEL_WAIT_MS);
   return ok({ kind: 'bigquery#jobCancelResponse', job: jobResource(job, ctx) });
 };
 

@@ -1,6 +1,7 @@
 // Runs one GoogleSQL statement: translate, then execute on DuckDB (SELECT on a
 // reader connection, DML under the write lock), or only plan it for dryRun.
-import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+// The job's signal (cancel, timeout) interrupts the statement under way.
+import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { tableSql } from './catalog.js';
 import { BqError, datasetNotFound, invalidQuery, tableNotFound } from './errors.js';
 import type { EmulatorState } from './state.js';
@@ -52,18 +53,18 @@ export function duckError(err: unknown): BqError {
   return invalidQuery(msg);
 }
 
-async function estimateBytes(state: EmulatorState, tables: TableTarget[]): Promise<number> {
+async function estimateBytes(state: EmulatorState, tables: TableTarget[], signal?: AbortSignal): Promise<number> {
   let total = 0;
   for (const t of tables) {
     const meta = state.catalog.getTable(t.project, t.dataset, t.table);
     if (!meta) continue;
-    const rows = await state.engine.read(async (c) => Number((await c.runAndReadAll(`SELECT count(*) FROM ${tableSql(meta)}`)).getRows()[0]![0]));
+    const rows = await state.engine.read(async (c) => Number((await c.runAndReadAll(`SELECT count(*) FROM ${tableSql(meta)}`)).getRows()[0]![0]), signal);
     total += rows * 8 * Math.max(1, meta.fields.length);
   }
   return total;
 }
 
-export async function runQuery(state: EmulatorState, req: QueryRequest): Promise<QueryResult> {
+export async function runQuery(state: EmulatorState, req: QueryRequest, signal?: AbortSignal): Promise<QueryResult> {
   if (req.useLegacySql === true) throw invalidQuery('Legacy SQL is not supported by the BigQuery emulator: set useLegacySql to false (bq: --nouse_legacy_sql)');
   if (!req.query || typeof req.query !== 'string') throw invalidQuery('Query text is required');
   const translator = new GoogleSqlTranslator({
@@ -79,7 +80,7 @@ export async function runQuery(state: EmulatorState, req: QueryRequest): Promise
   });
   const tr = translator.translate(req.query);
   state.log(`query: ${tr.sql}`);
-  const totalBytesProcessed = await estimateBytes(state, tr.tables);
+  const totalBytesProcessed = await estimateBytes(state, tr.tables, signal);
   const base = { statementType: tr.statementType, totalBytesProcessed, referencedTables: tr.tables };
   try {
     if (req.dryRun) {
@@ -89,19 +90,19 @@ export async function runQuery(state: EmulatorState, req: QueryRequest): Promise
         const names = Array.from({ length: p.columnCount }, (_, i) => p.columnName(i));
         const types = Array.from({ length: p.columnCount }, (_, i) => p.columnType(i));
         return { ...base, columns: columnsOf(names, types), rows: [] };
-      });
+      }, signal);
     }
     if (tr.statementType === 'SELECT') {
-      return await state.engine.read(async (c: DuckDBConnection) => {
+      return await state.engine.read(async (c) => {
         const r = await c.runAndReadAll(tr.sql);
         return { ...base, columns: columnsOf(r.columnNames(), r.columnTypes()), rows: r.getRows() as DuckDBValue[][] };
-      });
+      }, signal);
     }
     state.stats.dmlStatements++;
     return await state.engine.write(async (c) => {
       const r = await c.run(tr.sql);
       return { ...base, columns: [], rows: [], numDmlAffectedRows: Number(r.rowsChanged) };
-    });
+    }, signal);
   } catch (err) {
     throw duckError(err);
   }

@@ -3,7 +3,7 @@
 // discovery document and the emulator's own endpoints.
 import * as datasets from './datasets.js';
 import { discoveryDocument } from './discovery.js';
-import { notFound } from './errors.js';
+import { invalid, notFound } from './errors.js';
 import { insertAll } from './insert-all.js';
 import * as jobs from './jobs.js';
 import { ok, type Handler } from './state.js';
@@ -17,12 +17,14 @@ interface Route {
   handler: Handler;
   /** Stats label, e.g. tabledata.insertAll. */
   label: string;
+  /** The handler reads the body itself (media uploads). */
+  rawBody: boolean;
 }
 
 const SEG = '([^/]+)';
 const routes: Route[] = [];
 
-function route(method: string, path: string, label: string, handler: Handler): void {
+function route(method: string, path: string, label: string, handler: Handler, rawBody = false): void {
   const names: string[] = [];
   const pattern = new RegExp(
     '^' +
@@ -32,7 +34,7 @@ function route(method: string, path: string, label: string, handler: Handler): v
       }) +
       '$',
   );
-  routes.push({ method, pattern, names, handler, label });
+  routes.push({ method, pattern, names, handler, label, rawBody });
 }
 
 const listProjects: Handler = async (state) => {
@@ -74,6 +76,19 @@ export interface Match {
   handler: Handler;
   params: Record<string, string>;
   label: string;
+  rawBody: boolean;
+}
+
+// Lenient next to Google's rules (6-30 lower-case characters) so test projects like "p1" work,
+// strict enough that no project id carries quotes, slashes or spaces into names and links.
+const PROJECT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw invalid(`Invalid percent-encoding in path segment ${raw.slice(0, 100)}`);
+  }
 }
 
 export function match(method: string, rawPath: string): Match {
@@ -85,8 +100,10 @@ export function match(method: string, rawPath: string): Match {
     pathMatched = true;
     if (r.method !== method) continue;
     const params: Record<string, string> = {};
-    r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
-    return { handler: r.handler, params, label: r.label };
+    r.names.forEach((n, i) => (params[n] = decodeSegment(m[i + 1]!)));
+    const project = params['projectId'];
+    if (project !== undefined && !PROJECT_ID_RE.test(project)) throw invalid(`Invalid project ID "${project.slice(0, 100)}". Project IDs contain letters, digits, dashes, underscores, dots and colons (domain:project).`);
+    return { handler: r.handler, params, label: r.label, rawBody: r.rawBody };
   }
   throw notFound(pathMatched ? `Method ${method} is not allowed on ${rawPath}` : `Not found: URL ${rawPath} is not a BigQuery REST path served by the emulator`);
 }

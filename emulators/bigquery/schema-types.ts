@@ -2,7 +2,7 @@
 // and their DuckDB column types. BigQuery reports the legacy type names
 // (INTEGER, FLOAT, BOOLEAN, RECORD) whatever name the table was created with.
 import { invalid } from './errors.js';
-import { qid } from './engine.js';
+import { qid } from './sql/quote.js';
 
 export interface TableFieldSchema {
   name: string;

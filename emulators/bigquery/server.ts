@@ -1,14 +1,15 @@
 // The BigQuery emulator: an HTTP server speaking the BigQuery REST API v2,
 // backed by DuckDB (in memory, or a file with --data).
 import http from 'node:http';
-import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { Catalog } from './catalog.js';
 import { Dedup, DEFAULT_DEDUP_WINDOW_MS } from './dedup.js';
 import { DedupStore } from './dedup-store.js';
 import { Engine } from './engine.js';
-import { BqError, invalid, toBqError } from './errors.js';
-import { JobStore } from './job-store.js';
+import { type BqError, toBqError } from './errors.js';
+import { DEFAULT_JOB_LIMITS, JobStore, type JobLimits } from './job-store.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES, PayloadTooLarge, readJsonBody } from './request-body.js';
+import { checkRequestSource, type GuardOptions } from './request-guard.js';
 import { match } from './router.js';
 import { Stats } from './stats.js';
 import type { EmulatorState, Reply, RequestContext } from './state.js';
@@ -24,6 +25,14 @@ export interface BigQueryEmulatorOptions {
   dedupWindowMs?: number;
   /** How long close() lets in-flight requests finish before dropping connections (default 3 s). */
   drainMs?: number;
+  /** Host names accepted besides IP addresses and localhost (default none). */
+  allowedHosts?: string[];
+  /** Largest JSON request body, after gzip inflation (default 10 MiB, BigQuery's request limit). */
+  maxBodyBytes?: number;
+  /** Largest media upload (load jobs), after gzip inflation (default 256 MiB). */
+  maxUploadBytes?: number;
+  /** Jobs kept, query result bytes held, longest job (defaults: 1000, 256 MiB, 5 min). */
+  jobLimits?: Partial<JobLimits>;
 }
 
 export interface BigQueryEmulator {
@@ -32,75 +41,54 @@ export interface BigQueryEmulator {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 64 * 1024 * 1024;
 // Below the 5 s a process-group stop waits before SIGKILL, leaving time for the checkpoint.
 const DEFAULT_DRAIN_MS = 3000;
 
-function readRaw(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on('end', () => (size > MAX_BODY ? reject(invalid('Request payload is too large for the BigQuery emulator')) : resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
-    req.on('error', reject);
-  });
-}
-
-async function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  let buf = await readRaw(req);
-  if (req.headers['content-encoding'] === 'gzip') buf = gunzipSync(buf);
-  if (buf.length === 0) return {};
-  const ct = String(req.headers['content-type'] ?? '');
-  if (ct.startsWith('multipart/')) throw invalid('Media uploads (load jobs) are not supported by the BigQuery emulator');
-  try {
-    const v = JSON.parse(buf.toString('utf8')) as unknown;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-    return v as Record<string, unknown>;
-  } catch {
-    throw invalid('Invalid JSON payload received.');
-  }
-}
-
 function send(res: http.ServerResponse, reply: Reply): void {
   if (reply.status === 204 || reply.body === undefined) {
-    res.writeHead(reply.status);
+    res.writeHead(reply.status, reply.headers);
     res.end();
     return;
   }
   const text = JSON.stringify(reply.body);
-  res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(reply.status, { ...reply.headers, 'content-type': reply.contentType ?? 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-async function handle(state: EmulatorState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+interface ServerConfig {
+  guard: GuardOptions;
+  maxBodyBytes: number;
+}
+
+async function handle(state: EmulatorState, config: ServerConfig, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const started = Date.now();
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
   const origin = `http://${req.headers.host ?? 'localhost'}`;
   let reply: Reply;
   try {
+    checkRequestSource(req, method, config.guard);
     if (url.pathname === '/' && method === 'GET') reply = { status: 200, body: { status: 'ok' } };
     else if (url.pathname === '/emulator/v1/stats' && method === 'GET') reply = { status: 200, body: state.stats };
     else if (url.pathname === '/emulator/v1/reset' && method === 'POST') {
+      await readJsonBody(req, config.maxBodyBytes);
+      await state.jobs.clear();
       await state.catalog.reset();
-      state.jobs.clear();
       state.dedup.clear();
       state.stats.reset();
       reply = { status: 200, body: { status: 'reset' } };
     } else {
       const m = match(method, url.pathname);
       state.stats.count(m.label);
-      const body = method === 'GET' || method === 'DELETE' ? {} : await readBody(req);
-      const ctx: RequestContext = { method, params: m.params, query: url.searchParams, body, origin };
+      const body = m.rawBody || method === 'GET' || method === 'DELETE' ? {} : await readJsonBody(req, config.maxBodyBytes);
+      const ctx: RequestContext = { method, params: m.params, query: url.searchParams, body, origin, request: req };
       reply = await m.handler(state, ctx);
     }
   } catch (err) {
     const e: BqError = toBqError(err);
     if (e.code >= 500) state.log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    reply = { status: e.code, body: e.toBody() };
+    // The unread rest of an oversized body is not worth reading: close after the answer.
+    reply = { status: e.code, body: e.toBody(), ...(err instanceof PayloadTooLarge ? { headers: { connection: 'close' } } : {}) };
   }
   send(res, reply);
   state.log(`${method} ${url.pathname}${url.search} ${reply.status} ${Date.now() - started}ms`);
@@ -120,14 +108,17 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions = {}):
     if (restored > 0) opts.log?.(`restored ${restored} insertIds of the de-dup window from ${opts.dataFile}`);
     dedupStore = store;
   }
+  const log = opts.log ?? (() => undefined);
+  const config: ServerConfig = { guard: { allowedHosts: opts.allowedHosts ?? [] }, maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
   const state: EmulatorState = {
     engine,
     catalog,
-    jobs: new JobStore(),
+    jobs: new JobStore({ ...DEFAULT_JOB_LIMITS, ...opts.jobLimits }, log),
     dedup,
     dedupStore,
     stats: new Stats(),
-    log: opts.log ?? (() => undefined),
+    log,
+    maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
   };
   // In-flight requests, so close() can let them answer before the connections go.
   let inFlight = 0;
@@ -139,7 +130,7 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions = {}):
       if (--inFlight === 0) drained?.();
     });
     if (draining) res.setHeader('connection', 'close');
-    handle(state, req, res).catch((err: unknown) => {
+    handle(state, config, req, res).catch((err: unknown) => {
       state.log(`fatal: ${String(err)}`);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -172,6 +163,8 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions = {}):
         }
         server.closeAllConnections();
         await closed;
+        // Jobs still running are interrupted, so the checkpoint does not wait on them.
+        await state.jobs.cancelAll(1000);
         await engine.close();
       })();
       return closing;

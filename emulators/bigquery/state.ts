@@ -1,4 +1,5 @@
 // What every handler needs: the engine, the catalog, jobs, de-dup and stats.
+import type { IncomingMessage } from 'node:http';
 import type { Catalog } from './catalog.js';
 import type { Dedup } from './dedup.js';
 import type { DedupStore } from './dedup-store.js';
@@ -15,6 +16,8 @@ export interface EmulatorState {
   dedupStore?: DedupStore;
   stats: Stats;
   log: (line: string) => void;
+  /** Largest media upload a load job takes (bytes, after gzip inflation). */
+  maxUploadBytes: number;
 }
 
 export interface RequestContext {
@@ -25,12 +28,15 @@ export interface RequestContext {
   body: Record<string, unknown>;
   /** Scheme://host:port the client used, for selfLinks and the discovery document. */
   origin: string;
+  /** The raw request, for routes that read their own body (media uploads). */
+  request: IncomingMessage;
 }
 
 export interface Reply {
   status: number;
   body?: unknown;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 export type Handler = (state: EmulatorState, ctx: RequestContext) => Promise<Reply>;

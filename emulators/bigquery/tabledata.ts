@@ -2,7 +2,7 @@
 // maxResults + pageToken or startIndex, optionally only selectedFields.
 import type { DuckDBValue } from '@duckdb/node-api';
 import { tableSql } from './catalog.js';
-import { qid } from './engine.js';
+import { qid } from './sql/quote.js';
 import { invalid } from './errors.js';
 import { decodePageToken, encodePageToken, maxResultsOf } from './paging.js';
 import { ok, type Handler } from './state.js';

@@ -233,3 +233,39 @@ export function timestampFormatOf(opts: { useInt64Timestamp?: unknown; timestamp
   const u = opts?.useInt64Timestamp;
   return u === true || u === 'true' ? 'INT64_MICROS' : 'FLOAT_SECONDS';
 }
+
+/**
+ * A row formatted with INT64_MICROS timestamps, in another timestamp format:
+ * jobs keep one formatted copy of their result and re-render only the
+ * TIMESTAMP cells of the page a client asks for in another format.
+ */
+export function retimeRow(row: { f: Cell[] }, fields: readonly TableFieldSchema[], ts: TimestampFormat): { f: Cell[] } {
+  if (ts === 'INT64_MICROS') return row;
+  return { f: fields.map((f, i) => retimeCell(row.f[i]!, f, ts)) };
+}
+
+function retimeCell(cell: Cell, field: TableFieldSchema, ts: TimestampFormat): Cell {
+  if (cell.v === null) return cell;
+  if (field.mode === 'REPEATED') {
+    const elem = { ...field, mode: 'NULLABLE' };
+    return { v: (cell.v as Cell[]).map((c) => retimeCell(c, elem, ts)) };
+  }
+  if (field.type === 'RECORD') return { v: retimeRow(cell.v as { f: Cell[] }, field.fields ?? [], ts) };
+  if (field.type === 'TIMESTAMP') return { v: formatTimestamp(BigInt(cell.v as string), ts) };
+  return cell;
+}
+
+/** Approximate bytes a formatted row holds in memory (strings as UTF-16 plus per-object overhead). */
+export function rowBytes(row: { f: Cell[] }): number {
+  let n = 16;
+  for (const c of row.f) n += cellBytes(c);
+  return n;
+}
+
+function cellBytes(c: Cell): number {
+  const v = c.v;
+  if (v === null) return 16;
+  if (typeof v === 'string') return 24 + 2 * v.length;
+  if (Array.isArray(v)) return v.reduce((s, x) => s + cellBytes(x), 32);
+  return 16 + rowBytes(v);
+}

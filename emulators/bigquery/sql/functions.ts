@@ -2,7 +2,7 @@
 // its DuckDB translation. Anything not listed is refused (translate.ts) rather
 // than run under DuckDB semantics that may differ from BigQuery's.
 import { invalidQuery } from '../errors.js';
-import { qstr } from '../engine.js';
+import { qstr } from './quote.js';
 import { isGroup, isWord, splitCommas, type Group, type Node, type Token } from './tokenize.js';
 
 export interface Translator {

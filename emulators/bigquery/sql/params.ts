@@ -1,7 +1,7 @@
 // Query parameters (@name and ?) are inlined as typed DuckDB literals: exact,
 // and it sidesteps binding nested types through the driver.
 import { invalidQuery } from '../errors.js';
-import { qstr } from '../engine.js';
+import { qid, qstr } from './quote.js';
 import { scalarDuckType } from './types.js';
 
 export interface QueryParameterType {
@@ -20,37 +20,53 @@ export interface QueryParameter {
   parameterValue?: QueryParameterValue;
 }
 
+// Field names come from the request: always quoted (a name like `a" INT, b` once closed the quote).
+function structFieldName(f: { name?: string } | null, i: number): string {
+  if (typeof f !== 'object' || f === null) throw invalidQuery('Invalid struct field in a query parameter');
+  if (f.name !== undefined && typeof f.name !== 'string') throw invalidQuery(`Invalid struct field name in a query parameter: ${JSON.stringify(f.name)}`);
+  return f.name ?? `_field_${i + 1}`;
+}
+
+// Parameters arrive as untyped JSON: a malformed one is a clear 400, never a TypeError (500).
+function typeName(t: QueryParameterType | undefined): string {
+  if (typeof t !== 'object' || t === null || typeof t.type !== 'string') throw invalidQuery('Invalid query parameter: parameterType.type must be a string');
+  return t.type.toUpperCase();
+}
+
 export function duckTypeOf(t: QueryParameterType): string {
-  const type = t.type.toUpperCase();
+  const type = typeName(t);
   if (type === 'ARRAY') {
     if (!t.arrayType) throw invalidQuery('Array parameter is missing arrayType');
     return `${duckTypeOf(t.arrayType)}[]`;
   }
   if (type === 'STRUCT' || type === 'RECORD') {
-    const fields = (t.structTypes ?? []).map((f, i) => `"${f.name ?? `_field_${i + 1}`}" ${duckTypeOf(f.type)}`);
+    if (t.structTypes !== undefined && !Array.isArray(t.structTypes)) throw invalidQuery('Invalid query parameter: structTypes must be an array');
+    const fields = (t.structTypes ?? []).map((f, i) => `${qid(structFieldName(f, i))} ${duckTypeOf(f.type)}`);
     return `STRUCT(${fields.join(', ')})`;
   }
   return scalarDuckType(type);
 }
 
 export function paramLiteral(t: QueryParameterType, v: QueryParameterValue | undefined, label: string): string {
-  const type = t.type.toUpperCase();
+  const type = typeName(t);
   const duck = duckTypeOf(t);
   if (type === 'ARRAY') {
     const items = v?.arrayValues;
+    if (items !== undefined && !Array.isArray(items)) throw invalidQuery(`Invalid value for query parameter ${label}: arrayValues must be an array`);
     if (!items) return `CAST([] AS ${duck})`;
     return `CAST([${items.map((x) => paramLiteral(t.arrayType!, x, label)).join(', ')}] AS ${duck})`;
   }
   if (type === 'STRUCT' || type === 'RECORD') {
     if (!v?.structValues) return `CAST(NULL AS ${duck})`;
     const parts = (t.structTypes ?? []).map((f, i) => {
-      const name = f.name ?? `_field_${i + 1}`;
-      return `"${name}" := ${paramLiteral(f.type, v.structValues?.[name], label)}`;
+      const name = structFieldName(f, i);
+      return `${qid(name)} := ${paramLiteral(f.type, v.structValues?.[name], label)}`;
     });
     return `struct_pack(${parts.join(', ')})`;
   }
   const raw = v?.value;
   if (raw === undefined || raw === null) return `CAST(NULL AS ${duck})`;
+  if (typeof raw === 'object') throw invalidQuery(`Invalid value for query parameter ${label}: value must be a string`);
   const s = String(raw);
   switch (type) {
     case 'INT64':
@@ -76,7 +92,12 @@ export class ParamResolver {
     private readonly params: QueryParameter[],
     private readonly mode: string | undefined,
   ) {
-    for (const p of params) if (p.name) this.named.set(p.name.toLowerCase(), p);
+    if (!Array.isArray(params)) throw invalidQuery('Invalid queryParameters: must be an array');
+    for (const p of params) {
+      if (typeof p !== 'object' || p === null) throw invalidQuery('Invalid query parameter: must be an object');
+      if (p.name !== undefined && typeof p.name !== 'string') throw invalidQuery('Invalid query parameter: name must be a string');
+      if (p.name) this.named.set(p.name.toLowerCase(), p);
+    }
   }
 
   named_(name: string): string {

@@ -5,7 +5,7 @@
 // macro with BigQuery's division-by-zero error.
 import { randomUUID } from 'node:crypto';
 import { invalidQuery } from '../errors.js';
-import { qid, qstr } from '../engine.js';
+import { qid, qstr } from './quote.js';
 import { FUNCTION_RULES, PASSTHROUGH, type Translator } from './functions.js';
 import { ParamResolver } from './params.js';
 import { buildTree, isGroup, isOp, isWord, splitCommas, tokenize, type Group, type Node, type Token } from './tokenize.js';

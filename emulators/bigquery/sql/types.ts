@@ -1,5 +1,6 @@
 // GoogleSQL type names in CAST/SAFE_CAST and typed literals -> DuckDB types.
 import { invalidQuery } from '../errors.js';
+import { qid } from './quote.js';
 import { isOp, isWord, type Node } from './tokenize.js';
 
 const SCALARS: Record<string, string> = {
@@ -52,7 +53,7 @@ export function parseType(nodes: Node[], i: number): { sql: string; next: number
       const fname = nodes[j];
       if (!fname || (fname.kind !== 'ident' && fname.kind !== 'qident')) throw invalidQuery('Syntax error: expected a STRUCT field name');
       const ft = parseType(nodes, j + 1);
-      fields.push(`"${fname.value}" ${ft.sql}`);
+      fields.push(`${qid(fname.value)} ${ft.sql}`);
       j = ft.next;
       if (isOp(nodes[j], ',')) {
         j++;

@@ -139,4 +139,34 @@ describe('integration: BigQuery emulator persistence (--data) across restarts', 
       await emu.close();
     }
   });
+
+  it('reports a failed CHECKPOINT at stop (exit code 1, the file named) and loses nothing: the WAL is replayed on the next start', async () => {
+    const file = path.join(dir, 'full.duckdb');
+    const port = await freePort();
+    const lines: string[] = [];
+    // A file-size limit (as a full disk would) lets the WAL grow but not the checkpoint write the
+    // database file; SIGXFSZ ignored, so the write fails with EFBIG instead of killing the process.
+    proc = startProcess({
+      name: 'bigquery-emulator',
+      command: '/bin/bash',
+      args: ['-c', `trap '' XFSZ; ulimit -f 200; exec "$0" "$@"`, process.execPath, CLI, '--port', String(port), '--data', file],
+      onLine: (l) => lines.push(l),
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntil(() => httpOk(`${url}/`), 20_000, 'the BigQuery emulator');
+    const bq = new BigQuery({ projectId: 'demo-iot', apiEndpoint: url });
+    const [ds] = await bq.createDataset('walkept');
+    await ds.createTable('t', { schema: { fields: [{ name: 'x', type: 'INT64' }] } });
+    await ds.table('t').insert([{ json: { x: 41 } }, { json: { x: 1 } }], { raw: true });
+    const exited = proc.exited;
+    await proc.stop();
+    assert.equal(await exited, 1, lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.includes(`CHECKPOINT of ${file} failed`) && l.includes('File too large') && l.includes(`${file}.wal`)),
+      lines.join('\n'),
+    );
+    const again = await start(file);
+    const [rows] = await new BigQuery({ projectId: 'demo-iot', apiEndpoint: again.url }).query('SELECT SUM(x) AS s FROM walkept.t');
+    assert.deepEqual(rows, [{ s: 42 }]);
+  });
 });

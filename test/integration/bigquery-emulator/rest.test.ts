@@ -126,7 +126,7 @@ describe('integration: BigQuery emulator REST API over plain HTTP', function () 
     const bad = await call('POST', '/projects/p1/queries', { query: 'SELEC 1', useLegacySql: false });
     assert.equal(bad.status, 400);
     assert.equal((bad.json.error as { errors: { reason: string }[] }).errors[0]!.reason, 'invalidQuery');
-    const badBody = await fetch(`${emu.url}/projects/p1/queries`, { method: 'POST', body: '{not json' });
+    const badBody = await fetch(`${emu.url}/projects/p1/queries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
     assert.equal(badBody.status, 400);
     const noRows = await call('POST', '/projects/p1/datasets/d1/tables/t/insertAll', { rows: [] });
     assert.equal(noRows.status, 400);
