@@ -22,6 +22,10 @@ export interface TableMeta {
   resource: Record<string, unknown>;
   /** Ingestion-time partitioning: physical _PARTITIONTIME/_PARTITIONDATE columns. */
   ingestionTime: boolean;
+  /** A logical view (tables.insert with view.query): a DuckDB view of the translated SQL. */
+  view?: { query: string; useLegacySql: false };
+  /** A table snapshot (copy job with operationType SNAPSHOT): read-only. */
+  snapshot?: { baseTableReference: { projectId: string; datasetId: string; tableId: string }; snapshotTime: string };
 }
 
 const META = '__bq_meta';
@@ -112,6 +116,15 @@ export class Catalog {
     this.tables.set(key(t.project, t.dataset, t.table), t);
   }
 
+  /** Creates a view: `sql` is its query already translated to DuckDB SQL. */
+  async createView(t: TableMeta, sql: string): Promise<void> {
+    await this.engine.write(async (c) => {
+      await c.run(`CREATE VIEW ${tableSql(t)} AS ${sql}`);
+      await c.run(`INSERT INTO ${META}.tables VALUES (${qstr(t.project)}, ${qstr(t.dataset)}, ${qstr(t.table)}, ${qstr(JSON.stringify(t))})`);
+    });
+    this.tables.set(key(t.project, t.dataset, t.table), t);
+  }
+
   /** Saves new metadata; addColumns are appended to the DuckDB table first. */
   async saveTable(t: TableMeta, addColumns: TableFieldSchema[] = [], relaxColumns: string[] = []): Promise<void> {
     await this.engine.write(async (c) => {
@@ -124,7 +137,7 @@ export class Catalog {
 
   async deleteTable(t: TableMeta): Promise<void> {
     await this.engine.write(async (c) => {
-      await c.run(`DROP TABLE IF EXISTS ${tableSql(t)}`);
+      await c.run(`DROP ${t.view ? 'VIEW' : 'TABLE'} IF EXISTS ${tableSql(t)}`);
       await c.run(`DELETE FROM ${META}.tables WHERE project = ${qstr(t.project)} AND dataset = ${qstr(t.dataset)} AND tbl = ${qstr(t.table)}`);
       await c.run(deleteInsertIdsSql(t.project, t.dataset, t.table));
     });

@@ -16,6 +16,8 @@ Usage: npm run bigquery-emulator -- [--port 9050] [--host 127.0.0.1] [--data FIL
   --max-jobs N           jobs kept; the oldest finished ones are forgotten (default 1000)
   --max-result-bytes N   query result bytes held across jobs (default 268435456)
   --max-job-ms N         longest a job may run before it is stopped (default 300000)
+  --gcs-dir DIR          local directory standing in for Cloud Storage: extract jobs
+                         write gs://bucket/path to DIR/bucket/path, loads read it
   --verbose              log every request and translated query to stderr
   --help                 show this help
 
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
       'max-jobs': { type: 'string' },
       'max-result-bytes': { type: 'string' },
       'max-job-ms': { type: 'string' },
+      'gcs-dir': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
     allowedHosts: values['allow-host'],
     maxBodyBytes: positive('max-body-bytes'),
     maxUploadBytes: positive('max-upload-bytes'),
+    gcsDir: values['gcs-dir'],
     jobLimits: Object.fromEntries(Object.entries(jobLimits).filter(([, v]) => v !== undefined)),
     log: values.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });

@@ -28,6 +28,9 @@ const STATUS_FOR_CODE: Record<number, string> = {
 };
 
 export class BqError extends Error {
+  /** Errors behind this one (a load's bad rows), listed in a failed job's status.errors. */
+  details?: BqError[];
+
   constructor(
     readonly code: number,
     readonly reason: BqReason,

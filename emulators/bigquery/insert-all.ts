@@ -18,6 +18,7 @@ const MAX_ROWS = 50000;
 
 export const insertAll: Handler = async (state, ctx) => {
   const t = requireTable(state, ctx.params['projectId']!, ctx.params['datasetId']!, ctx.params['tableId']!);
+  if (t.view || t.snapshot) throw invalid(`Cannot add rows to a table of type ${t.view ? 'VIEW' : 'SNAPSHOT'}.`);
   const rows = ctx.body['rows'];
   if (!Array.isArray(rows) || rows.length === 0) throw invalid('No rows present in the request.');
   if (rows.length > MAX_ROWS) throw invalid(`too many rows present in the request, limit: ${MAX_ROWS} row count: ${rows.length}.`);

@@ -261,6 +261,7 @@ export class JobStore {
     }
     if (err !== undefined || !outcome) {
       job.error = err instanceof BqError ? err : new BqError(500, 'backendError', err instanceof Error ? err.message : String(err));
+      job.warnings = job.error.details ?? [];
       if (!(err instanceof BqError)) this.log(`job ${job.project}:${job.jobId} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       return;
     }

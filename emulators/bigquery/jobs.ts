@@ -10,6 +10,7 @@ import { JobStore, type Job } from './job-store.js';
 import { decodePageToken, encodePageToken, maxResultsOf, pageOf } from './paging.js';
 import { jobTimeoutOf, queryRequestOf, startQueryJob } from './query-job.js';
 import { runQuery } from './query-runner.js';
+import { startOtherJob } from './other-jobs.js';
 import { ok, type Handler } from './state.js';
 import { timestampFormatOf, type TimestampFormat } from './value-format.js';
 
@@ -80,13 +81,13 @@ export const jobsInsert: Handler = async (state, ctx) => {
   const project = ctx.params['projectId']!;
   const conf = (ctx.body['configuration'] ?? {}) as Record<string, unknown>;
   const q = conf['query'] as Record<string, unknown> | undefined;
-  if (!q) {
-    const kind = ['load', 'extract', 'copy'].find((k) => conf[k]) ?? 'unknown';
-    throw invalid(`Only query jobs are supported by the BigQuery emulator (got a ${kind} job)`);
-  }
-  if (q['destinationTable']) throw invalid('Query jobs with a destinationTable are not supported by the BigQuery emulator');
   const ref = (ctx.body['jobReference'] ?? {}) as { jobId?: unknown };
   const jobId = ref.jobId === undefined ? state.jobs.newJobId() : JobStore.checkJobId(ref.jobId);
+  if (!q) {
+    const job = startOtherJob(state, project, jobId, conf);
+    await state.jobs.wait(job, INSERT_WAIT_MS);
+    return ok(jobResource(job, ctx));
+  }
   const req = queryRequestOf(project, q);
   const configuration = { ...conf, jobType: 'QUERY', query: { ...q, useLegacySql: false } };
   if (conf['dryRun'] === true) {

@@ -1,6 +1,7 @@
 // Query jobs: a GoogleSQL statement run in the background by the job store,
 // from jobs.insert (configuration.query) or jobs.query.
 import { invalid } from './errors.js';
+import { destinationOf } from './table-write.js';
 import type { Job } from './job-store.js';
 import { runQuery, type QueryRequest } from './query-runner.js';
 import type { EmulatorState } from './state.js';
@@ -14,6 +15,8 @@ export function queryRequestOf(project: string, q: Record<string, unknown>): Que
     queryParameters: q['queryParameters'] as QueryRequest['queryParameters'],
     parameterMode: q['parameterMode'] as string | undefined,
     useLegacySql: q['useLegacySql'] as boolean | undefined,
+    // Query jobs default to WRITE_EMPTY, as in BigQuery.
+    ...(q['destinationTable'] !== undefined ? { destination: destinationOf(project, q['destinationTable'], q, 'WRITE_EMPTY', 'destinationTable') } : {}),
   };
 }
 

@@ -1,13 +1,17 @@
 // Runs one GoogleSQL statement: translate, then execute on DuckDB (SELECT on a
 // reader connection, DML under the write lock), or only plan it for dryRun.
 // The job's signal (cancel, timeout) interrupts the statement under way.
-import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { tableSql } from './catalog.js';
 import { BqError, datasetNotFound, invalidQuery, tableNotFound } from './errors.js';
 import type { EmulatorState } from './state.js';
 import { ParamResolver, type QueryParameter } from './sql/params.js';
 import { GoogleSqlTranslator, type StatementType, type TableTarget } from './sql/translate.js';
+
+type Translation = ReturnType<GoogleSqlTranslator['translate']>;
 import { fieldFor, type ResultColumn } from './value-format.js';
+import { selectInto } from './query-destination.js';
+import type { Destination } from './table-write.js';
 
 export interface QueryRequest {
   project: string;
@@ -17,6 +21,8 @@ export interface QueryRequest {
   parameterMode?: string;
   useLegacySql?: boolean;
   dryRun?: boolean;
+  /** configuration.query.destinationTable with its dispositions (SELECT only). */
+  destination?: Destination;
 }
 
 export interface QueryResult {
@@ -37,6 +43,12 @@ function columnsOf(names: string[], types: DuckDBType[]): ResultColumn[] {
     const name = IDENT_RE.test(n) && !/^(true|false|null)$/i.test(n) ? n : `f${anon++}_`;
     return { field: fieldFor(name, types[i]!), duck: types[i]! };
   });
+}
+
+/** The result columns of a statement, from its plan (nothing runs). */
+export async function plannedColumns(c: DuckDBConnection, sql: string): Promise<ResultColumn[]> {
+  const p = await c.prepare(sql);
+  return columnsOf(Array.from({ length: p.columnCount }, (_, i) => p.columnName(i)), Array.from({ length: p.columnCount }, (_, i) => p.columnType(i)));
 }
 
 // DuckDB's messages, reshaped toward BigQuery's wording where clients look at them.
@@ -64,7 +76,8 @@ async function estimateBytes(state: EmulatorState, tables: TableTarget[], signal
   return total;
 }
 
-export async function runQuery(state: EmulatorState, req: QueryRequest, signal?: AbortSignal): Promise<QueryResult> {
+/** GoogleSQL -> DuckDB SQL for one statement (also what a view stores). */
+export function translateQuery(state: EmulatorState, req: QueryRequest): Translation {
   if (req.useLegacySql === true) throw invalidQuery('Legacy SQL is not supported by the BigQuery emulator: set useLegacySql to false (bq: --nouse_legacy_sql)');
   if (!req.query || typeof req.query !== 'string') throw invalidQuery('Query text is required');
   const translator = new GoogleSqlTranslator({
@@ -78,20 +91,26 @@ export async function runQuery(state: EmulatorState, req: QueryRequest, signal?:
       return { sql: tableSql(meta), ingestionTime: meta.ingestionTime };
     },
   });
-  const tr = translator.translate(req.query);
+  return translator.translate(req.query);
+}
+
+export async function runQuery(state: EmulatorState, req: QueryRequest, signal?: AbortSignal): Promise<QueryResult> {
+  const tr = translateQuery(state, req);
   state.log(`query: ${tr.sql}`);
   const totalBytesProcessed = await estimateBytes(state, tr.tables, signal);
   const base = { statementType: tr.statementType, totalBytesProcessed, referencedTables: tr.tables };
   try {
     if (req.dryRun) {
       return await state.engine.read(async (c) => {
-        const p = await c.prepare(tr.sql);
-        if (tr.statementType !== 'SELECT') return { ...base, columns: [], rows: [] };
-        const names = Array.from({ length: p.columnCount }, (_, i) => p.columnName(i));
-        const types = Array.from({ length: p.columnCount }, (_, i) => p.columnType(i));
-        return { ...base, columns: columnsOf(names, types), rows: [] };
+        const columns = await plannedColumns(c, tr.sql);
+        return { ...base, columns: tr.statementType === 'SELECT' ? columns : [], rows: [] };
       }, signal);
     }
+    if (tr.statementType === 'SELECT' && req.destination) {
+      const columns = await state.engine.read((c) => plannedColumns(c, tr.sql), signal);
+      return { ...base, columns, rows: await selectInto(state, tr.sql, columns, req.destination, signal) };
+    }
+    if (req.destination) throw invalidQuery(`A destinationTable can only be set for SELECT queries (this is ${tr.statementType})`);
     if (tr.statementType === 'SELECT') {
       return await state.engine.read(async (c) => {
         const r = await c.runAndReadAll(tr.sql);

@@ -8,6 +8,7 @@ import { insertAll } from './insert-all.js';
 import * as jobs from './jobs.js';
 import { ok, type Handler } from './state.js';
 import { listTableData } from './tabledata.js';
+import { uploadJob } from './upload.js';
 import * as tables from './tables.js';
 
 interface Route {
@@ -69,6 +70,11 @@ route('GET', '/projects/{projectId}/jobs', 'jobs.list', jobs.jobsList);
 route('GET', '/projects/{projectId}/jobs/{jobId}', 'jobs.get', jobs.jobsGet);
 route('POST', '/projects/{projectId}/jobs/{jobId}/cancel', 'jobs.cancel', jobs.jobsCancel);
 route('DELETE', '/projects/{projectId}/jobs/{jobId}/delete', 'jobs.delete', jobs.jobsDelete);
+// Media uploads (load jobs): the path the Node client and bq's simple uploads use, and bq's resumable one.
+for (const prefix of ['/upload/bigquery/v2', '/resumable/upload/bigquery/v2']) {
+  route('POST', `${prefix}/projects/{projectId}/jobs`, 'jobs.insert (upload)', uploadJob, true);
+  route('PUT', `${prefix}/projects/{projectId}/jobs`, 'jobs.insert (upload)', uploadJob, true);
+}
 route('GET', '/\\$discovery/rest', 'discovery', discoveryDocument);
 route('GET', '/discovery/v1/apis/bigquery/v2/rest', 'discovery', discoveryDocument);
 

@@ -12,6 +12,7 @@ import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES, PayloadTooLarge, read
 import { checkRequestSource, type GuardOptions } from './request-guard.js';
 import { match } from './router.js';
 import { Stats } from './stats.js';
+import { UploadSessions } from './upload-sessions.js';
 import type { EmulatorState, Reply, RequestContext } from './state.js';
 
 export interface BigQueryEmulatorOptions {
@@ -33,6 +34,8 @@ export interface BigQueryEmulatorOptions {
   maxUploadBytes?: number;
   /** Jobs kept, query result bytes held, longest job (defaults: 1000, 256 MiB, 5 min). */
   jobLimits?: Partial<JobLimits>;
+  /** Directory standing in for Cloud Storage: extract jobs write gs://b/p to <dir>/b/p, load jobs read from it. */
+  gcsDir?: string;
 }
 
 export interface BigQueryEmulator {
@@ -73,6 +76,7 @@ async function handle(state: EmulatorState, config: ServerConfig, req: http.Inco
     else if (url.pathname === '/emulator/v1/reset' && method === 'POST') {
       await readJsonBody(req, config.maxBodyBytes);
       await state.jobs.clear();
+      state.uploads.clear();
       await state.catalog.reset();
       state.dedup.clear();
       state.stats.reset();
@@ -81,7 +85,7 @@ async function handle(state: EmulatorState, config: ServerConfig, req: http.Inco
       const m = match(method, url.pathname);
       state.stats.count(m.label);
       const body = m.rawBody || method === 'GET' || method === 'DELETE' ? {} : await readJsonBody(req, config.maxBodyBytes);
-      const ctx: RequestContext = { method, params: m.params, query: url.searchParams, body, origin, request: req };
+      const ctx: RequestContext = { method, params: m.params, query: url.searchParams, path: url.pathname, body, origin, request: req };
       reply = await m.handler(state, ctx);
     }
   } catch (err) {
@@ -119,6 +123,8 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions = {}):
     stats: new Stats(),
     log,
     maxUploadBytes: opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    uploads: new UploadSessions(),
+    ...(opts.gcsDir !== undefined ? { gcsDir: opts.gcsDir } : {}),
   };
   // In-flight requests, so close() can let them answer before the connections go.
   let inFlight = 0;

@@ -6,6 +6,7 @@ import type { DedupStore } from './dedup-store.js';
 import type { Engine } from './engine.js';
 import type { JobStore } from './job-store.js';
 import type { Stats } from './stats.js';
+import type { UploadSessions } from './upload-sessions.js';
 
 export interface EmulatorState {
   engine: Engine;
@@ -18,6 +19,9 @@ export interface EmulatorState {
   log: (line: string) => void;
   /** Largest media upload a load job takes (bytes, after gzip inflation). */
   maxUploadBytes: number;
+  uploads: UploadSessions;
+  /** Local directory standing in for Cloud Storage (gs://bucket/path = <dir>/bucket/path); unset: gs:// refused. */
+  gcsDir?: string;
 }
 
 export interface RequestContext {
@@ -25,6 +29,8 @@ export interface RequestContext {
   /** Path parameters by name (projectId, datasetId, tableId, jobId). */
   params: Record<string, string>;
   query: URLSearchParams;
+  /** The request path as sent (with its /bigquery/v2 or /upload prefix). */
+  path: string;
   body: Record<string, unknown>;
   /** Scheme://host:port the client used, for selfLinks and the discovery document. */
   origin: string;

@@ -11,6 +11,7 @@ import { formatRow, timestampFormatOf } from './value-format.js';
 
 export const listTableData: Handler = async (state, ctx) => {
   const t = requireTable(state, ctx.params['projectId']!, ctx.params['datasetId']!, ctx.params['tableId']!);
+  if (t.view) throw invalid('Cannot list a table of type VIEW.');
   const q = ctx.query;
   const start = q.get('pageToken') ? decodePageToken(q.get('pageToken')) : Number(q.get('startIndex') ?? '0');
   if (!Number.isInteger(start) || start < 0) throw invalid(`Invalid startIndex: ${q.get('startIndex')}`);

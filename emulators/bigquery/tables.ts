@@ -7,6 +7,7 @@ import { duplicate, invalid, tableNotFound } from './errors.js';
 import { pageOf } from './paging.js';
 import { normalizeFields, relaxedColumns, schemaAdditions } from './schema-types.js';
 import { ok, type EmulatorState, type Handler, type RequestContext } from './state.js';
+import { createView } from './views.js';
 
 const TABLE_ID_RE = /^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]{1,1024}$/u;
 const EDITABLE = ['description', 'friendlyName', 'labels', 'expirationTime', 'timePartitioning', 'clustering', 'requirePartitionFilter', 'rangePartitioning'];
@@ -22,7 +23,27 @@ async function countRows(state: EmulatorState, t: TableMeta): Promise<number> {
   return state.engine.read(async (c) => Number((await c.runAndReadAll(`SELECT count(*) FROM ${tableSql(t)}`)).getRows()[0]![0]));
 }
 
+/** TABLE, VIEW or SNAPSHOT, as tables.get and tables.list report it. */
+export function tableType(t: TableMeta): string {
+  return t.view ? 'VIEW' : t.snapshot ? 'SNAPSHOT' : 'TABLE';
+}
+
 export async function tableResource(state: EmulatorState, t: TableMeta, ctx: RequestContext): Promise<Record<string, unknown>> {
+  if (t.view) {
+    // A view has no storage of its own: counting would run its query.
+    return {
+      kind: 'bigquery#table',
+      etag: String(t.resource['lastModifiedTime'] ?? ''),
+      id: `${t.project}:${t.dataset}.${t.table}`,
+      selfLink: `${ctx.origin}/bigquery/v2/projects/${t.project}/datasets/${t.dataset}/tables/${encodeURIComponent(t.table)}`,
+      tableReference: { projectId: t.project, datasetId: t.dataset, tableId: t.table },
+      schema: { fields: t.fields },
+      type: 'VIEW',
+      view: t.view,
+      location: 'US',
+      ...t.resource,
+    };
+  }
   const rows = await countRows(state, t);
   return {
     kind: 'bigquery#table',
@@ -34,7 +55,8 @@ export async function tableResource(state: EmulatorState, t: TableMeta, ctx: Req
     numBytes: String(rows * 8 * Math.max(1, t.fields.length)),
     numLongTermBytes: '0',
     numRows: String(rows),
-    type: 'TABLE',
+    type: tableType(t),
+    ...(t.snapshot ? { snapshotDefinition: t.snapshot } : {}),
     location: 'US',
     ...t.resource,
   };
@@ -81,10 +103,11 @@ export const insertTable: Handler = async (state, ctx) => {
   const table = ref.tableId;
   if (!table) throw invalid('Required parameter is missing: tableReference.tableId');
   if (!TABLE_ID_RE.test(table)) throw invalid(`Invalid table ID "${table}".`);
-  if (ctx.body['view'] || ctx.body['materializedView'] || ctx.body['externalDataConfiguration']) {
-    throw invalid('Views, materialized views and external tables are not supported by the BigQuery emulator');
+  if (ctx.body['materializedView'] || ctx.body['externalDataConfiguration']) {
+    throw invalid('Materialized views and external tables are not supported by the BigQuery emulator');
   }
   if (state.catalog.getTable(project, dataset, table)) throw duplicate(`Already Exists: Table ${project}:${dataset}.${table}`);
+  if (ctx.body['view'] !== undefined) return ok(await tableResource(state, await createView(state, project, dataset, table, ctx.body), ctx));
   const schema = ctx.body['schema'] as { fields?: unknown } | undefined;
   const fields = normalizeFields(schema?.fields ?? []);
   const ingestionTime = validatePartitioning(ctx.body, fields);
@@ -115,7 +138,8 @@ export const listTables: Handler = async (state, ctx) => {
             kind: 'bigquery#table',
             id: `${t.project}:${t.dataset}.${t.table}`,
             tableReference: { projectId: t.project, datasetId: t.dataset, tableId: t.table },
-            type: 'TABLE',
+            type: tableType(t),
+            ...(t.view ? { view: { useLegacySql: false } } : {}),
             creationTime: t.resource['creationTime'],
             ...(t.resource['timePartitioning'] ? { timePartitioning: t.resource['timePartitioning'] } : {}),
             ...(t.resource['clustering'] ? { clustering: t.resource['clustering'] } : {}),
@@ -130,6 +154,9 @@ export const listTables: Handler = async (state, ctx) => {
 // PATCH changes only what the body has; PUT (update) replaces the editable fields.
 export const patchTable: Handler = async (state, ctx) => {
   const t = requireTable(state, ctx.params['projectId']!, ctx.params['datasetId']!, ctx.params['tableId']!);
+  if ((t.view || t.snapshot) && (ctx.body['schema'] !== undefined || ctx.body['view'] !== undefined)) {
+    throw invalid(`Changing the schema or query of ${tableType(t).toLowerCase()} ${t.project}:${t.dataset}.${t.table} through tables.patch is not supported by the BigQuery emulator: delete and create it again`);
+  }
   let fields = t.fields;
   let added: TableMeta['fields'] = [];
   let relaxed: string[] = [];
