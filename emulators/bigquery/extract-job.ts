@@ -8,6 +8,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { DuckDBValue } from '@duckdb/node-api';
 import avro from 'avsc';
+import type { SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { tableSql, type TableMeta } from './catalog.js';
 import { invalid } from './errors.js';
@@ -112,8 +113,8 @@ function parquetFile(rows: { f: Cell[] }[], fields: TableFieldSchema[]): Buffer 
   if (nested(fields)) throw invalid('PARQUET extracts of nested or repeated fields are not supported by the BigQuery emulator');
   const columnData = fields.map((f, i) => {
     const cells = rows.map((r) => r.f[i]!.v as string | null);
-    const optional = f.mode === 'REQUIRED' ? 'REQUIRED' : 'OPTIONAL';
-    const el = (type: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ name: f.name, type, repetition_type: optional, ...extra });
+    const optional: SchemaElement['repetition_type'] = f.mode === 'REQUIRED' ? 'REQUIRED' : 'OPTIONAL';
+    const el = (type: SchemaElement['type'], extra: Partial<SchemaElement> = {}): SchemaElement => ({ name: f.name, type, repetition_type: optional, ...extra });
     switch (f.type) {
       case 'INTEGER':
         return { name: f.name, data: cells.map((v) => (v === null ? null : BigInt(v))), schema: el('INT64') };
@@ -134,7 +135,7 @@ function parquetFile(rows: { f: Cell[] }[], fields: TableFieldSchema[]): Buffer 
   const buf = parquetWriteBuffer({
     columnData: columnData.map((c) => ({ name: c.name, data: c.data })),
     // The whole schema is given, so NULL-only and empty columns keep their types.
-    schema: [{ name: 'root', num_children: columnData.length }, ...columnData.map((c) => c.schema)] as never,
+    schema: [{ name: 'root', num_children: columnData.length }, ...columnData.map((c) => c.schema)],
   });
   return Buffer.from(buf);
 }

@@ -1,6 +1,6 @@
 // Google's bq CLI (the one shipped with gcloud) against the BigQuery emulator:
 // it fetches the discovery document from the emulator, then mk, ls, show,
-// head and query work with a dummy access token.
+// head, query and load work with a dummy access token.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,6 +90,19 @@ describe('integration: bq CLI against the BigQuery emulator', function () {
     assert.equal(head.code, 0, head.out);
     assert.match(head.out, /\| d1 +\| +21\.5 \| 2026-11-24 20:00:00 \| +1 \|/);
     assert.match(head.out, /\| d2 +\| +NULL \| 2026-11-24 21:30:00 \| +2 \|/);
+  });
+
+  it('load uploads a local CSV file (the resumable upload protocol) into a new table', async () => {
+    const csv = path.join(dir, 'in.csv');
+    writeFileSync(csv, 'name,n\na,1\n"b, quoted",2\n');
+    const load = await bq('load', '--source_format=CSV', '--skip_leading_rows=1', 'telemetry.loaded', csv, 'name:STRING,n:INTEGER');
+    assert.equal(load.code, 0, load.out);
+    const q = await bq('--format=json', 'query', '--nouse_legacy_sql', 'SELECT name, n FROM telemetry.loaded ORDER BY n');
+    assert.equal(q.code, 0, q.out);
+    assert.deepEqual(JSON.parse(q.out), [
+      { name: 'a', n: '1' },
+      { name: 'b, quoted', n: '2' },
+    ]);
   });
 
   it('prints the BigQuery error for a missing table', async () => {

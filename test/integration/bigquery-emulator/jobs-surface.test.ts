@@ -12,21 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { BigQuery, type BigQueryOptions, type Dataset } from '@google-cloud/bigquery';
 import avro from 'avsc';
 import { startBigQueryEmulator, type BigQueryEmulator } from '../../../emulators/bigquery/server.js';
-
-interface ApiErr {
-  code?: number;
-  message: string;
-  errors?: { reason?: string; message?: string }[];
-}
-
-async function rejects(p: Promise<unknown>): Promise<ApiErr> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ApiErr;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejects } from './api-error.js';
 
 describe('integration: BigQuery emulator load, extract, copy, destination tables and views (Node client)', function () {
   this.timeout(90_000);

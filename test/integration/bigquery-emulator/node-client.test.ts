@@ -6,23 +6,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { BigQuery, type Dataset } from '@google-cloud/bigquery';
 import { startBigQueryEmulator, type BigQueryEmulator } from '../../../emulators/bigquery/server.js';
+import { rejects } from './api-error.js';
 import { ALL_TABLES, DEADLETTER, EVENTS, READINGS, tableResource } from '../../../schemas/bigquery-tables.js';
-
-interface ApiErr {
-  code?: number;
-  message: string;
-  errors?: { reason?: string; message?: string; location?: string }[];
-  name?: string;
-}
-
-async function rejects(p: Promise<unknown>): Promise<ApiErr> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ApiErr;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('integration: BigQuery emulator through @google-cloud/bigquery', function () {
   this.timeout(60_000);

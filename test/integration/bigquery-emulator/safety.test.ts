@@ -55,7 +55,7 @@ describe('integration: BigQuery emulator safety (browsers, hostile input, limits
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'bq-safety-'));
-    emu = await startBigQueryEmulator({ port: 0, maxBodyBytes: LIMIT, allowedHosts: ['bigquery-emulator'] });
+    emu = await startBigQueryEmulator({ port: 0, maxBodyBytes: LIMIT, maxUploadBytes: LIMIT, allowedHosts: ['bigquery-emulator'] });
     assert.equal((await json('POST', '/projects/p/datasets', { datasetReference: { datasetId: 'd' } })).status, 200);
     const t = await json('POST', '/projects/p/datasets/d/tables', {
       tableReference: { tableId: 'canary' },
@@ -154,6 +154,44 @@ describe('integration: BigQuery emulator safety (browsers, hostile input, limits
       assert.deepEqual(good.json['rows'], [{ f: [{ v: '42' }] }]);
       const br = await raw('POST', '/projects/p/queries', { headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, body: 'x' });
       assert.equal(br.status, 415);
+      assert.equal(await canaryRows(), '2');
+    });
+  });
+
+  describe('media uploads (load jobs)', () => {
+    const path_ = '/upload/bigquery/v2/projects/p/jobs';
+    const job = { configuration: { load: { destinationTable: { projectId: 'p', datasetId: 'd', tableId: 'canary' }, sourceFormat: 'NEWLINE_DELIMITED_JSON' } } };
+    const multipart = (meta: unknown, data: string, metaType = 'application/json'): Buffer =>
+      Buffer.from(`--b\r\nContent-Type: ${metaType}\r\n\r\n${JSON.stringify(meta)}\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n${data}\r\n--b--`);
+
+    it('takes a multipart/related upload and refuses other body types, other origins and non-load jobs', async () => {
+      const good = await raw('POST', `${path_}?uploadType=multipart`, { headers: { 'content-type': 'multipart/related; boundary=b' }, body: multipart(job, '{"s":"up","i":9}\n') });
+      assert.equal(good.status, 200, JSON.stringify(good.json));
+      assert.equal((good.json['status'] as { state: string }).state, 'DONE');
+      assert.equal(await canaryRows(), '3');
+      await json('POST', '/projects/p/queries', { query: 'DELETE FROM d.canary WHERE i = 9', useLegacySql: false });
+      const form = await raw('POST', `${path_}?uploadType=multipart`, { headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: multipart(job, '{"s":"x"}') });
+      assert.equal(form.status, 415);
+      const textMeta = await raw('POST', `${path_}?uploadType=multipart`, { headers: { 'content-type': 'multipart/related; boundary=b' }, body: multipart(job, '{"s":"x"}', 'text/plain') });
+      assert.equal(textMeta.status, 415);
+      const page = await raw('POST', `${path_}?uploadType=multipart`, { headers: { 'content-type': 'multipart/related; boundary=b', origin: 'http://evil.example' }, body: multipart(job, '{"s":"x"}') });
+      assert.equal(page.status, 403);
+      const query = await raw('POST', `${path_}?uploadType=multipart`, { headers: { 'content-type': 'multipart/related; boundary=b' }, body: multipart({ configuration: { query: { query: 'SELECT 1' } } }, '') });
+      assert.equal(query.status, 400);
+      const media = await raw('POST', `${path_}?uploadType=media`, { headers: { 'content-type': 'text/plain' }, body: '{"s":"x"}' });
+      assert.equal(media.status, 400);
+      assert.equal(await canaryRows(), '2');
+    });
+
+    it('bounds uploads (413) and forgets unknown resumable sessions (404)', async () => {
+      const big = await raw('POST', `${path_}?uploadType=multipart`, { headers: { 'content-type': 'multipart/related; boundary=b' }, body: multipart(job, `{"s":"${'x'.repeat(LIMIT)}"}`) });
+      assert.equal(big.status, 413);
+      const init = await json('POST', `${path_}?uploadType=resumable`, job);
+      const location = new URL(String(init.headers.location));
+      const over = await raw('PUT', `${location.pathname}${location.search}`, { body: Buffer.alloc(LIMIT + 1, 0x20) });
+      assert.equal(over.status, 413);
+      const unknown = await raw('PUT', `${path_}?uploadType=resumable&upload_id=nope`, { body: '{}' });
+      assert.equal(unknown.status, 404);
       assert.equal(await canaryRows(), '2');
     });
   });
