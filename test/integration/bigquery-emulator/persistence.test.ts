@@ -169,4 +169,28 @@ describe('integration: BigQuery emulator persistence (--data) across restarts', 
     const [rows] = await new BigQuery({ projectId: 'demo-iot', apiEndpoint: again.url }).query('SELECT SUM(x) AS s FROM walkept.t');
     assert.deepEqual(rows, [{ s: 42 }]);
   });
+
+  it('keeps views across a restart: the view is reported and queried as before', async () => {
+    const file = path.join(dir, 'views.duckdb');
+    let emu = await startBigQueryEmulator({ dataFile: file });
+    try {
+      const bq = new BigQuery({ projectId: 'demo-iot', apiEndpoint: emu.url });
+      const [ds] = await bq.createDataset('v');
+      await ds.createTable('t', { schema: { fields: [{ name: 'x', type: 'INT64' }] } });
+      await ds.table('t').insert([{ json: { x: 20 } }, { json: { x: 22 } }], { raw: true });
+      await ds.createTable('total', { view: 'SELECT SUM(x) AS s FROM `demo-iot.v.t`' });
+    } finally {
+      await emu.close();
+    }
+    emu = await startBigQueryEmulator({ dataFile: file });
+    try {
+      const bq = new BigQuery({ projectId: 'demo-iot', apiEndpoint: emu.url });
+      const [meta] = await bq.dataset('v').table('total').getMetadata();
+      assert.equal(meta.type, 'VIEW');
+      const [rows] = await bq.query('SELECT s FROM v.total');
+      assert.deepEqual(rows, [{ s: 42 }]);
+    } finally {
+      await emu.close();
+    }
+  });
 });
