@@ -7,11 +7,11 @@ import { BqError, datasetNotFound, invalidQuery, tableNotFound } from './errors.
 import type { EmulatorState } from './state.js';
 import { ParamResolver, type QueryParameter } from './sql/params.js';
 import { GoogleSqlTranslator, type StatementType, type TableTarget } from './sql/translate.js';
-
-type Translation = ReturnType<GoogleSqlTranslator['translate']>;
 import { fieldFor, type ResultColumn } from './value-format.js';
 import { selectInto } from './query-destination.js';
 import type { Destination } from './table-write.js';
+
+type Translation = ReturnType<GoogleSqlTranslator['translate']>;
 
 export interface QueryRequest {
   project: string;
