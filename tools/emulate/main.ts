@@ -37,6 +37,7 @@ Options:
   --pubsub-port N        default ${defaultPorts().pubsub} (0 = any free port)
   --firestore-port N     default ${defaultPorts().firestore}
   --bigquery-port N      default ${defaultPorts().bigquery}
+  --bigquery-grpc-port N Storage Write API (gRPC), default ${defaultPorts().bigqueryGrpc}
   --functions-port N     first function port, default ${defaultPorts().functions} (the five take N..N+4)
   --dashboard-port N     live dashboard, default from firebase.json (8070)
   --no-dashboard         do not serve the dashboard
@@ -90,6 +91,7 @@ function parseCli(argv: string[]): Cli | 'help' {
       'pubsub-port': { type: 'string' },
       'firestore-port': { type: 'string' },
       'bigquery-port': { type: 'string' },
+      'bigquery-grpc-port': { type: 'string' },
       'functions-port': { type: 'string' },
       'free-ports': { type: 'boolean' },
       'dashboard-port': { type: 'string' },
@@ -114,6 +116,7 @@ function parseCli(argv: string[]): Cli | 'help' {
   set('pubsub', int('pubsub-port', values['pubsub-port']));
   set('firestore', int('firestore-port', values['firestore-port']));
   set('bigquery', int('bigquery-port', values['bigquery-port']));
+  set('bigqueryGrpc', int('bigquery-grpc-port', values['bigquery-grpc-port']));
   set('functions', int('functions-port', values['functions-port']));
   return {
     projectId: values.project ?? LOCAL_PROJECT_ID,
@@ -185,7 +188,7 @@ async function main(): Promise<number> {
   const busy = await busyPorts(planned);
   if (busy.length) {
     for (const b of busy) log('stack', `${b.component}: ${describeOwner(b.owner)}`);
-    log('stack', 'cannot start: free those ports, or pick others (--pubsub-port, --firestore-port, --bigquery-port, --functions-port, --free-ports)');
+    log('stack', 'cannot start: free those ports, or pick others (--pubsub-port, --firestore-port, --bigquery-port, --bigquery-grpc-port, --functions-port, --free-ports)');
     return 1;
   }
 

@@ -57,6 +57,8 @@ const FUNCTION_HOST = buildPath('tools', 'emulate', 'function-host.js');
 
 export async function startBigQueryProcess(opts: {
   port: number;
+  /** Storage Write API (gRPC) port; without it the CLI's default (9060). */
+  grpcPort?: number;
   /** Another CLI with the same flags (default: the project's build). */
   cli?: string;
   dataFile?: string;
@@ -67,6 +69,7 @@ export async function startBigQueryProcess(opts: {
   const cli = opts.cli ?? BIGQUERY_CLI;
   requireBuild(cli, 'BigQuery emulator');
   const args = [cli, '--port', String(opts.port)];
+  if (opts.grpcPort !== undefined) args.push('--grpc-port', String(opts.grpcPort));
   if (opts.dataFile) args.push('--data', opts.dataFile);
   const proc = startProcess({ name: 'bigquery', command: process.execPath, args, onLine: opts.onLine });
   opts.onSpawn?.(proc);

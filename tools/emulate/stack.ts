@@ -32,6 +32,8 @@ export interface StackPorts {
   pubsub: number;
   firestore: number;
   bigquery: number;
+  /** The BigQuery emulator's Storage Write API (gRPC). */
+  bigqueryGrpc: number;
   /** First function port; the five functions take it and the next four. */
   functions: number;
 }
@@ -72,6 +74,8 @@ export interface StackUrls {
   pubsub: string;
   firestore: string;
   bigquery: string;
+  /** http://127.0.0.1:PORT of the Storage Write API (plaintext gRPC). */
+  bigqueryGrpc: string;
   functions: Record<FunctionName, string>;
 }
 
@@ -98,18 +102,19 @@ export interface Stack {
 }
 
 interface Firebase {
-  emulators?: Partial<Record<'pubsub' | 'firestore' | 'bigquery' | 'functions', { port?: number }>>;
+  emulators?: Partial<Record<'pubsub' | 'firestore' | 'bigquery' | 'functions', { port?: number; grpcPort?: number }>>;
 }
 
-/** Ports from firebase.json (pubsub 8085, firestore 8080, bigquery 9050, functions from 8090). */
+/** Ports from firebase.json (pubsub 8085, firestore 8080, bigquery 9050 and gRPC 9060, functions from 8090). */
 export function defaultPorts(): StackPorts {
-  const fallback: StackPorts = { pubsub: 8085, firestore: 8080, bigquery: 9050, functions: 8090 };
+  const fallback: StackPorts = { pubsub: 8085, firestore: 8080, bigquery: 9050, bigqueryGrpc: 9060, functions: 8090 };
   try {
     const fb = JSON.parse(readFileSync(repoPath('firebase.json'), 'utf8')) as Firebase;
     return {
       pubsub: fb.emulators?.pubsub?.port ?? fallback.pubsub,
       firestore: fb.emulators?.firestore?.port ?? fallback.firestore,
       bigquery: fb.emulators?.bigquery?.port ?? fallback.bigquery,
+      bigqueryGrpc: fb.emulators?.bigquery?.grpcPort ?? fallback.bigqueryGrpc,
       functions: fb.emulators?.functions?.port ?? fallback.functions,
     };
   } catch {
@@ -119,16 +124,25 @@ export function defaultPorts(): StackPorts {
 
 async function resolvePorts(requested: Partial<StackPorts> | undefined): Promise<StackPorts & { functionPorts: Record<FunctionName, number> }> {
   const p = { ...defaultPorts(), ...requested };
+  // A caller that asks for free ports and predates the gRPC port gets a free one there too.
+  if (requested?.bigqueryGrpc === undefined && (requested?.bigquery === 0 || requested?.pubsub === 0)) p.bigqueryGrpc = 0;
   const pick = async (n: number): Promise<number> => (n === 0 ? freePort() : n);
   const functionPorts = {} as Record<FunctionName, number>;
   for (const [i, fn] of FUNCTION_NAMES.entries()) functionPorts[fn] = p.functions === 0 ? await freePort() : p.functions + i;
-  return { pubsub: await pick(p.pubsub), firestore: await pick(p.firestore), bigquery: await pick(p.bigquery), functions: functionPorts[FUNCTION_NAMES[0]!], functionPorts };
+  return {
+    pubsub: await pick(p.pubsub),
+    firestore: await pick(p.firestore),
+    bigquery: await pick(p.bigquery),
+    bigqueryGrpc: await pick(p.bigqueryGrpc),
+    functions: functionPorts[FUNCTION_NAMES[0]!],
+    functionPorts,
+  };
 }
 
 /** Every port the stack would bind with these options (main.ts checks them before starting). */
 export async function plannedPorts(requested: Partial<StackPorts> | undefined): Promise<Record<string, number>> {
   const p = await resolvePorts(requested);
-  return { pubsub: p.pubsub, firestore: p.firestore, bigquery: p.bigquery, ...p.functionPorts };
+  return { pubsub: p.pubsub, firestore: p.firestore, bigquery: p.bigquery, bigqueryGrpc: p.bigqueryGrpc, ...p.functionPorts };
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -150,6 +164,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     pubsub: `http://${endpoints.pubsubHost}`,
     firestore: `http://${endpoints.firestoreHost}`,
     bigquery: endpoints.bigqueryUrl,
+    bigqueryGrpc: `http://${host(ports.bigqueryGrpc)}`,
     functions: functionUrls,
   };
   const env: Record<string, string> = {
@@ -157,6 +172,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     PUBSUB_EMULATOR_HOST: endpoints.pubsubHost,
     FIRESTORE_EMULATOR_HOST: endpoints.firestoreHost,
     BIGQUERY_EMULATOR_HOST: endpoints.bigqueryUrl,
+    // The Storage Write client's endpoint (there is no standard emulator
+    // variable for it): http:// means plaintext, as for a local gRPC server.
+    BQ_STORAGE_ENDPOINT: `http://${host(ports.bigqueryGrpc)}`,
   };
 
   let pubsubEmu: RunningEmulator | undefined;
@@ -195,6 +213,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const startBigQuery = async (): Promise<void> => {
     bigqueryProc = await startBigQueryProcess({
       port: ports.bigquery,
+      grpcPort: ports.bigqueryGrpc,
       ...(opts.bigqueryCli ? { cli: opts.bigqueryCli } : {}),
       ...(opts.bigqueryDataFile ? { dataFile: opts.bigqueryDataFile } : {}),
       onLine: lineTo('bigquery'),
@@ -257,7 +276,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const started: Promise<void>[] = [
       startPubSub().then(() => log('stack', `pubsub    ${urls.pubsub}`)),
       startFirestore().then(() => log('stack', `firestore ${urls.firestore}`)),
-      startBigQuery().then(() => log('stack', `bigquery  ${urls.bigquery}`)),
+      startBigQuery().then(() => log('stack', `bigquery  ${urls.bigquery} (Storage Write API, gRPC: ${urls.bigqueryGrpc.replace('http://', '')})`)),
       ...FUNCTION_NAMES.map((fn) => startFunction(fn).then(() => log('stack', `${fn.padEnd(14)} ${functionUrls[fn]}`))),
     ];
     const results = await Promise.allSettled(started);
