@@ -1,68 +1,62 @@
-// Cost arithmetic (pure): operations counted in a benchmark run, turned into
-// dollars per million device messages with the price table of bench/prices.ts.
+// Billing arithmetic (pure): how Google turns usage into billable units.
+// Cloud Run request-based billing bills busy spans (at least one request in
+// flight on an instance), each rounded up to 100 ms; Pub/Sub bills at least
+// 1,000 bytes per request; insertAll bills at least 1 KB per row. The cost
+// model (bench/cost-model.ts) and the e2e bench both go through these.
 import type { BqField, BqTable } from '../schemas/bigquery-tables.js';
-import { costOf, type BillingRules, type PriceTable } from './prices.js';
+import type { BillingRules } from './prices.js';
 
-/** Operations counted over one run (totals, not per message). */
-export interface OperationCounts {
-  /** Device messages published (the unit the result is per million of). */
-  messages: number;
-  /** Pub/Sub bytes billed for publishing (devices and functions), minimums applied. */
-  pubsubPublishBytes: number;
-  /** Pub/Sub bytes billed for push deliveries to the functions, minimums applied. */
-  pubsubDeliverBytes: number;
-  functionInvocations: number;
-  /** CPU time the function processes used (user + system). */
-  functionCpuSeconds: number;
-  bigqueryRows: number;
-  /** Streaming-insert bytes billed (each row at least the minimum). */
-  bigqueryInsertBytes: number;
-  /** Logical bytes the rows add to storage. */
-  bigqueryStoredBytes: number;
-  firestoreWrites: number;
-  firestoreReads: number;
+/** One request on one instance, from arrival to response (seconds). */
+export interface Span {
+  start: number;
+  end: number;
 }
 
-export interface CostLine {
-  service: string;
-  item: string;
-  /** Quantity per device message, in `unit`. */
-  perMessage: number;
-  unit: string;
-  usdPerMillion: number;
-}
-
-export interface CostEstimate {
-  lines: CostLine[];
-  usdPerMillion: number;
+export interface BusyBill {
+  /** Seconds with at least one request in flight. */
+  busySeconds: number;
+  /** The same, each busy period rounded up to the billing granularity. */
+  billedSeconds: number;
+  /** Busy periods (maximal intervals with a request in flight). */
+  periods: number;
 }
 
 /**
- * Dollars per million device messages. Cloud Run bills instance time while
- * requests are in flight, not CPU used: with concurrency packing requests,
- * busy instances bill about the CPU they use, so CPU-seconds stand in for
- * instance-seconds (a lower bound when instances idle between requests).
- * Storage is one month of the rows a million messages add.
+ * Request-based Cloud Run billing for one instance: the union of its request
+ * spans, each maximal busy period rounded up to `granularity` seconds. Two
+ * requests overlapping or touching bill once; a request alone bills at least
+ * the granularity.
  */
-export function estimateCost(c: OperationCounts, prices: PriceTable, rules: BillingRules): CostEstimate {
-  const per = (total: number): number => (c.messages > 0 ? total / c.messages : 0);
-  const line = (service: string, item: string, total: number, unit: string, usdPerUnitTotal: (q: number) => number): CostLine => {
-    const perMessage = per(total);
-    return { service, item, perMessage, unit, usdPerMillion: usdPerUnitTotal(perMessage * 1_000_000) };
+export function billBusySpans(spans: readonly Span[], granularity: number): BusyBill {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  let busy = 0;
+  let billed = 0;
+  let periods = 0;
+  let open: Span | undefined;
+  const close = (p: Span): void => {
+    const d = p.end - p.start;
+    busy += d;
+    // 1e-9 absorbs float noise so that 0.3 s is 3 units, not 4.
+    billed += Math.max(1, Math.ceil(d / granularity - 1e-9)) * granularity;
+    periods++;
   };
-  const lines: CostLine[] = [
-    line('Pub/Sub', 'publish throughput', c.pubsubPublishBytes, 'byte', (q) => costOf(prices.pubsubThroughput, q)),
-    line('Pub/Sub', 'push delivery throughput', c.pubsubDeliverBytes, 'byte', (q) => costOf(prices.pubsubThroughput, q)),
-    line('Cloud Run functions', 'invocations', c.functionInvocations, 'request', (q) => costOf(prices.cloudRunRequests, q)),
-    line('Cloud Run functions', 'CPU', c.functionCpuSeconds, 'vCPU-second', (q) => costOf(prices.cloudRunCpu, q)),
-    line('Cloud Run functions', 'memory', c.functionCpuSeconds * rules.functionMemoryGiB, 'GiB-second', (q) => costOf(prices.cloudRunMemory, q)),
-    line('BigQuery', 'streaming inserts', c.bigqueryInsertBytes, 'byte', (q) => costOf(prices.bigqueryStreamingInsert, q)),
-    line('BigQuery', 'storage (1 month)', c.bigqueryStoredBytes, 'byte', (q) => costOf(prices.bigqueryActiveStorage, q)),
-    line('Firestore', 'document writes', c.firestoreWrites, 'write', (q) => costOf(prices.firestoreWrites, q)),
-    line('Firestore', 'document reads', c.firestoreReads, 'read', (q) => costOf(prices.firestoreReads, q)),
-  ];
-  return { lines, usdPerMillion: lines.reduce((s, l) => s + l.usdPerMillion, 0) };
+  for (const s of sorted) {
+    if (s.end < s.start) throw new RangeError(`span ends before it starts: ${s.start} .. ${s.end}`);
+    if (open && s.start <= open.end) open.end = Math.max(open.end, s.end);
+    else {
+      if (open) close(open);
+      open = { start: s.start, end: s.end };
+    }
+  }
+  if (open) close(open);
+  return { busySeconds: busy, billedSeconds: billed, periods };
 }
+
+/** Billable bytes of one Pub/Sub publish, push or pull request carrying messages of these sizes. */
+export function billedRequestBytes(messageBytes: readonly number[], rules: Pick<BillingRules, 'pubsubMinBytesPerRequest'>): number {
+  return Math.max(rules.pubsubMinBytesPerRequest, messageBytes.reduce((s, b) => s + b, 0));
+}
+
 
 /** Bytes Pub/Sub counts for one message: data, attribute keys and values, and a fixed overhead. */
 export function pubsubMessageBytes(dataBytes: number, attributes: Readonly<Record<string, string>>, rules: BillingRules): number {

@@ -26,6 +26,9 @@ export interface TrafficModel {
   deviceEventBytes: number[];
   validBytes: number[];
   enrichedBytes: number[];
+  /** JSON of each event as it sits inside a batched events-valid / events-enriched message. */
+  validEventJsonBytes: number[];
+  enrichedEventJsonBytes: number[];
   /** BigQuery logical row sizes. */
   readingsRowBytes: number[];
   eventsRowBytes: number[];
@@ -42,7 +45,7 @@ function enrichedAttributes(ev: EnrichedEvent): Record<string, string> {
 export async function modelTraffic(traffic: readonly DeviceMessage[], publishTime: Date, rules: BillingRules): Promise<TrafficModel> {
   const cfg = loadConfig({ GOOGLE_CLOUD_PROJECT: LOCAL_PROJECT_ID });
   const registry = new Map(SEED_DEVICES.map((d) => [d.deviceId, deviceDocument(d)]));
-  const m: TrafficModel = { messages: traffic.length, events: 0, readingsRows: 0, eventsRows: 0, deviceEventBytes: [], validBytes: [], enrichedBytes: [], readingsRowBytes: [], eventsRowBytes: [] };
+  const m: TrafficModel = { messages: traffic.length, events: 0, readingsRows: 0, eventsRows: 0, deviceEventBytes: [], validBytes: [], enrichedBytes: [], validEventJsonBytes: [], enrichedEventJsonBytes: [], readingsRowBytes: [], eventsRowBytes: [] };
   // Ordering keys count toward a message's size like attributes do.
   const withKey = (bytes: number, key: string): number => bytes + Buffer.byteLength(key);
   for (const [i, d] of traffic.entries()) {
@@ -51,9 +54,11 @@ export async function modelTraffic(traffic: readonly DeviceMessage[], publishTim
     const { events } = await validateMessage(msg, { config: cfg, now: () => publishTime });
     for (const ev of events) {
       m.events++;
+      m.validEventJsonBytes.push(Buffer.byteLength(JSON.stringify(ev)));
       m.validBytes.push(withKey(pubsubMessageBytes(Buffer.byteLength(JSON.stringify(ev)), validAttributes(ev), rules), ev.deviceId));
       const doc = registry.get(ev.deviceId);
       const enriched = await enrichEvent(ev, { getDevice: async () => (doc ? parseDeviceRecord(doc as unknown as Record<string, unknown>) : null) });
+      m.enrichedEventJsonBytes.push(Buffer.byteLength(JSON.stringify(enriched)));
       m.enrichedBytes.push(withKey(pubsubMessageBytes(Buffer.byteLength(JSON.stringify(enriched)), enrichedAttributes(enriched), rules), ev.deviceId));
       const rows = eventRows(enriched);
       m.readingsRows += rows.readings.length;

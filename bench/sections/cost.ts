@@ -1,78 +1,73 @@
-// Section "cost": the operations the e2e runs counted, priced at Google Cloud
-// list prices (bench/prices.ts), per million device messages, batched beside
-// naive. Counted in the run: push deliveries (invocations), function CPU
-// time, BigQuery rows, Firestore writes and reads. Computed from the same
-// traffic with the real cores (bench/pipeline-model.ts): the bytes of every
-// Pub/Sub message and BigQuery row.
+// Section "cost": the cost model (bench/cost-model.ts) fed with what the e2e
+// run measured: CPU per request and per event of every function (from
+// /proc), sizes of every message and row from the same traffic through the
+// real cores (bench/pipeline-model.ts). Prints USD per 1M messages and per
+// month at 1, 100 and 10,000 msg/s for this pipeline and the alternatives,
+// and the issue's three targets as ratios.
 import { FUNCTION_NAMES, type FunctionName } from '../../functions/lib/names.js';
-import { billedInsertBytes, billedOnePerRequest, estimateCost, type CostEstimate, type OperationCounts } from '../cost.js';
-import { loadRuns, PATH_LABELS, pathModes, type LoadRunResult, type PathMode } from '../load-run.js';
-import { modelTraffic, type TrafficModel } from '../pipeline-model.js';
+import type { CpuCost } from '../cost-model.js';
+import { DEFAULT_CPU, profileFromModel } from '../cost-profile.js';
+import { costsAt, costTargets, devicesFor, formatItems, pipelineVariants, STANDARD_RATES, usd } from '../cost-report.js';
+import { pipelineCost } from '../cost-model.js';
+import { loadRuns, type LoadRunResult } from '../load-run.js';
+import { modelTraffic } from '../pipeline-model.js';
 import { BILLING_RULES, PRICES } from '../prices.js';
 import { toRow } from '../report.js';
 import type { SectionContext } from '../section.js';
 import type { BenchRow } from '../types.js';
 
-const sum = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0);
-
-export function operationCounts(run: LoadRunResult, model: TrafficModel): OperationCounts {
-  const d = run.deliveries;
-  const ratio = (delivered: number, expected: number): number => (expected > 0 ? delivered / expected : 0);
-  const device = billedOnePerRequest(model.deviceEventBytes, BILLING_RULES);
-  const valid = billedOnePerRequest(model.validBytes, BILLING_RULES);
-  const enriched = billedOnePerRequest(model.enrichedBytes, BILLING_RULES);
-  const fs = (k: 'firestoreWrites' | 'firestoreReads'): number => FUNCTION_NAMES.reduce((s, fn: FunctionName) => s + (run.firestore[fn]?.[k] ?? 0), 0);
-  return {
-    messages: model.messages,
-    // Every publish taken as its own request: devices do publish one by one;
-    // the functions' client batches a little, so this is an upper bound there.
-    pubsubPublishBytes: device + valid + enriched,
-    // Deliveries as counted (redeliveries included), each a push request.
-    pubsubDeliverBytes:
-      device * ratio(d.validate, model.messages) + valid * ratio(d.enrich, model.events) + enriched * ratio(d.sinkBigquery + d.sinkFirestore, model.events),
-    functionInvocations: sum(FUNCTION_NAMES.map((fn) => d[fn])),
-    functionCpuSeconds: sum(FUNCTION_NAMES.map((fn) => run.cpuSeconds[fn])),
-    bigqueryRows: model.readingsRows + model.eventsRows,
-    bigqueryInsertBytes: billedInsertBytes([...model.readingsRowBytes, ...model.eventsRowBytes], BILLING_RULES),
-    bigqueryStoredBytes: sum(model.readingsRowBytes) + sum(model.eventsRowBytes),
-    firestoreWrites: fs('firestoreWrites'),
-    firestoreReads: fs('firestoreReads'),
-  };
-}
-
-function byService(e: CostEstimate): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const l of e.lines) m.set(l.service, (m.get(l.service) ?? 0) + l.usdPerMillion);
-  return m;
+/**
+ * CPU per request and per event of each function in the run: the measured
+ * CPU-seconds minus a fixed per-request share (DEFAULT_CPU.perRequestS: one
+ * run cannot tell the two apart), the rest spread over the events.
+ */
+export function measuredCpu(run: LoadRunResult): Record<FunctionName, CpuCost> {
+  const out = {} as Record<FunctionName, CpuCost>;
+  for (const fn of FUNCTION_NAMES) {
+    const requests = run.deliveries[fn];
+    const cpu = run.cpuSeconds[fn];
+    const perRequestS = DEFAULT_CPU.perRequestS;
+    const perEventS = run.events > 0 && requests > 0 ? Math.max(0, cpu - requests * perRequestS) / run.events : DEFAULT_CPU.perEventS;
+    out[fn] = { perRequestS, perEventS };
+  }
+  return out;
 }
 
 export async function benchCost(ctx: SectionContext): Promise<BenchRow[]> {
-  const runs: LoadRunResult[] = [];
-  for (const mode of pathModes(ctx.quick)) runs.push(await loadRuns.get(mode, ctx));
-  ctx.progress('cost: modelling message and row sizes');
-  const estimates: Partial<Record<PathMode, { counts: OperationCounts; estimate: CostEstimate }>> = {};
-  for (const run of runs) {
-    const model = await modelTraffic(run.traffic, run.publishTime, BILLING_RULES);
-    const counts = operationCounts(run, model);
-    estimates[run.mode] = { counts, estimate: estimateCost(counts, PRICES, BILLING_RULES) };
+  const run = await loadRuns.get('batched', ctx);
+  ctx.progress('cost: pricing the measured profile');
+  const model = await modelTraffic(run.traffic, run.publishTime, BILLING_RULES);
+  const profile = profileFromModel(model, measuredCpu(run), `CPU measured in the e2e batched run, sizes from its traffic through the real cores`);
+  const variants = pipelineVariants();
+  const rows: BenchRow[] = [];
+  const detail: Record<string, unknown> = { profile, prices: PRICES, rules: BILLING_RULES };
+  for (const rate of STANDARD_RATES) {
+    const scenario = { ratePerS: rate, devices: devicesFor(rate), freeTier: true };
+    const results = costsAt(profile, scenario, variants);
+    detail[`rate${rate}`] = results;
+    const dataflow = results.find((r) => r.name.startsWith('Dataflow'))!;
+    for (const r of results) {
+      rows.push(
+        toRow({
+          group: 'cost',
+          name: `${rate.toLocaleString('en-US')} msg/s: ${r.name} per 1M (${usd(r.usdPerMonth)}/month)`,
+          unit: 'USD',
+          value: r.usdPerMillion,
+          baselineName: 'Dataflow template',
+          baseline: dataflow.usdPerMillion,
+          better: 'lower',
+        }),
+      );
+    }
   }
-  ctx.detail('cost', { prices: PRICES, rules: BILLING_RULES, ...estimates });
-  for (const run of runs) {
-    if (!run.completed) ctx.note(`cost: the ${PATH_LABELS[run.mode]} run did not finish in time, so its counts cover only what got through (an underestimate)`);
+  ctx.detail('cost', detail);
+  for (const t of costTargets(profile, true)) {
+    rows.push(toRow({ group: 'cost', name: `target: ${t.name} (${t.detail})`, unit: t.unit === 'USD' ? 'USD' : '', value: t.value, better: 'lower', target: { on: 'value', op: '<=', threshold: t.threshold } }));
   }
-  const ours = estimates.batched!.estimate;
-  const base = estimates.naive!.estimate;
-  ctx.note(
-    'cost: list prices from bench/prices.ts (free tiers ignored; keep them current); Cloud Run billed as CPU-seconds used at 256 MiB ' +
-      '(a lower bound: instances idle between requests bill too); functions\' publishes counted as one request each (an upper bound)',
-  );
-  const rows = [
-    toRow({ group: 'cost', name: 'total per 1M messages', unit: 'USD', value: ours.usdPerMillion, baselineName: 'naive', baseline: base.usdPerMillion, better: 'lower' }),
-  ];
-  const a = byService(ours);
-  const b = byService(base);
-  for (const [service, usd] of a) {
-    rows.push(toRow({ group: 'cost', name: `${service} per 1M messages`, unit: 'USD', value: usd, baselineName: 'naive', baseline: b.get(service) ?? 0, better: 'lower' }));
+  const rec = variants[2]!;
+  for (const rate of STANDARD_RATES) {
+    ctx.note(`cost: ${formatItems(pipelineCost(profile, rec.config, { ratePerS: rate, devices: devicesFor(rate), freeTier: true }, PRICES, BILLING_RULES, rec.name)).split('\n')[0]}`);
   }
+  ctx.note('cost: list prices from bench/prices.ts (offline, last known: re-check each source page), free tiers applied; the model and every term: docs/benchmarks.md (section cost); `npm run cost` prints the itemized bills');
   return rows;
 }

@@ -14,6 +14,7 @@ import { COLLECTIONS, DATASET, TABLES, TOPICS } from '../../functions/lib/names.
 import { startDashboard, type Dashboard } from '../../tools/dashboard/server.js';
 import { chooseFleet } from '../../tools/simulate/fleet.js';
 import { MessageFactory } from '../../tools/simulate/messages.js';
+import { formatValue } from '../../tools/dashboard/web/format.js';
 import { waitUntil } from '../../tools/lib/ports.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -85,15 +86,21 @@ describe('e2e: live dashboard on the local stack, in headless Chromium', functio
     await page.waitForFunction(() => document.getElementById('conn-text')?.textContent === 'live · 3 tenant listeners', undefined, { timeout: 30_000 });
     assert.equal(await page.getAttribute('#conn', 'data-state'), 'live');
     assert.deepEqual(await page.$$eval('section.tenant', (els) => els.map((e) => (e as HTMLElement).dataset.tenant)), ['acme', 'globex', 'initech']);
-    // Each card shows the stored value (read again on every poll: a straggling event may still move it).
+    // Each card shows the stored value, formatted as the page formats it (read again on every
+    // poll: a straggling event may still move it). A short textContent timeout keeps the poll
+    // going when a card is not rendered yet, so the error can say what was on the page.
     for (const d of fleet.devices) {
       const doc = (t as TestStack).firestore.collection(COLLECTIONS.deviceState).doc(d.deviceId);
-      let last = '';
+      let last = 'nothing read yet';
+      let pageStatus = 'unknown';
       await waitUntil(async () => {
-        const want = ((await doc.get()).get('metrics.temperature.value') as number).toFixed(2);
-        last = `page ${await page.textContent(cell(d.deviceId, 'temperature'))}, stored ${want}`;
+        const stored = (await doc.get()).get('metrics.temperature.value') as unknown;
+        const want = typeof stored === 'number' ? formatValue(stored) : `no number (${JSON.stringify(stored)})`;
+        const shown = await page.textContent(cell(d.deviceId, 'temperature'), { timeout: 2_000 }).catch(() => 'no cell');
+        pageStatus = (await page.textContent('#conn-text', { timeout: 1_000 }).catch(() => null)) ?? 'unknown';
+        last = `page ${shown}, stored ${want}`;
         return last === `page ${want}, stored ${want}`;
-      }, 20_000, `${d.deviceId} temperature on the page (${last})`);
+      }, 30_000, () => `${d.deviceId} temperature on the page (${last}; page status: ${pageStatus})`);
     }
   });
 

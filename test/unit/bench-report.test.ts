@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { READINGS } from '../../schemas/bigquery-tables.js';
-import { bigQueryRowBytes, billedInsertBytes, billedOnePerRequest, estimateCost, pubsubMessageBytes, type OperationCounts } from '../../bench/cost.js';
-import { BYTES, PRICES, costOf, type BillingRules, type PriceTable } from '../../bench/prices.js';
 import { allPassed, busyMachineNote, formatMarkdownTable, formatNumber, formatTable, ratioOf, resultsFileName, toRow } from '../../bench/report.js';
 import { median, rotatingRounds } from '../../bench/stats.js';
 import { buildTraffic, newestEventIds } from '../../bench/messages.js';
@@ -125,74 +122,6 @@ describe('bench stats', () => {
     const r = await rotatingRounds(4, [variant('a', 1), variant('b', 2), variant('c', 3)]);
     assert.deepEqual(order, ['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b', 'a', 'b', 'c']);
     assert.deepEqual([...r], [['a', [1, 1, 1, 1]], ['b', [2, 2, 2, 2]], ['c', [3, 3, 3, 3]]]);
-  });
-});
-
-describe('bench cost arithmetic', () => {
-  // Round numbers, so every expected dollar amount is checked by hand.
-  const prices: PriceTable = {
-    pubsubThroughput: { ...PRICES.pubsubThroughput, usd: 40, per: 1e12 },
-    cloudRunRequests: { ...PRICES.cloudRunRequests, usd: 0.4, per: 1e6 },
-    cloudRunCpu: { ...PRICES.cloudRunCpu, usd: 0.00002, per: 1 },
-    cloudRunMemory: { ...PRICES.cloudRunMemory, usd: 0.000002, per: 1 },
-    bigqueryStreamingInsert: { ...PRICES.bigqueryStreamingInsert, usd: 0.05, per: 1e9 },
-    bigqueryActiveStorage: { ...PRICES.bigqueryActiveStorage, usd: 0.02, per: 1e9 },
-    firestoreWrites: { ...PRICES.firestoreWrites, usd: 0.18, per: 1e5 },
-    firestoreReads: { ...PRICES.firestoreReads, usd: 0.06, per: 1e5 },
-  };
-  const rules: BillingRules = { pubsubMinBytesPerRequest: 1000, pubsubMessageOverheadBytes: 0, bigqueryMinRowBytes: 1000, functionMemoryGiB: 0.5 };
-
-  it('turns counted operations into dollars per million messages', () => {
-    const counts: OperationCounts = {
-      messages: 1000,
-      pubsubPublishBytes: 4_000_000, // 4,000 bytes per message
-      pubsubDeliverBytes: 5_000_000,
-      functionInvocations: 4000,
-      functionCpuSeconds: 2, // 2 ms per message
-      bigqueryRows: 3000,
-      bigqueryInsertBytes: 3_000_000,
-      bigqueryStoredBytes: 300_000,
-      firestoreWrites: 100,
-      firestoreReads: 10,
-    };
-    const est = estimateCost(counts, prices, rules);
-    const usd = Object.fromEntries(est.lines.map((l) => [`${l.service}/${l.item}`, l.usdPerMillion]));
-    const close = (a: number | undefined, b: number): void => assert.ok(Math.abs((a ?? NaN) - b) < 1e-9, `${a} != ${b}`);
-    close(usd['Pub/Sub/publish throughput'], 0.16); // 4e9 bytes * $40/1e12
-    close(usd['Pub/Sub/push delivery throughput'], 0.2);
-    close(usd['Cloud Run functions/invocations'], 1.6); // 4e6 requests * $0.4/1e6
-    close(usd['Cloud Run functions/CPU'], 0.04); // 2,000 s * $0.00002
-    close(usd['Cloud Run functions/memory'], 0.002); // 2,000 s * 0.5 GiB * $0.000002
-    close(usd['BigQuery/streaming inserts'], 0.15); // 3e9 bytes * $0.05/1e9
-    close(usd['BigQuery/storage (1 month)'], 0.006);
-    close(usd['Firestore/document writes'], 0.18); // 1e5 writes
-    close(usd['Firestore/document reads'], 0.006);
-    close(est.usdPerMillion, 0.16 + 0.2 + 1.6 + 0.04 + 0.002 + 0.15 + 0.006 + 0.18 + 0.006);
-    assert.equal(est.lines.find((l) => l.item === 'document writes')?.perMessage, 0.1);
-  });
-
-  it('zero messages cost nothing instead of dividing by zero', () => {
-    const zero: OperationCounts = { messages: 0, pubsubPublishBytes: 5, pubsubDeliverBytes: 5, functionInvocations: 5, functionCpuSeconds: 5, bigqueryRows: 5, bigqueryInsertBytes: 5, bigqueryStoredBytes: 5, firestoreWrites: 5, firestoreReads: 5 };
-    assert.equal(estimateCost(zero, prices, rules).usdPerMillion, 0);
-  });
-
-  it('applies the per-request and per-row minimums', () => {
-    assert.equal(billedOnePerRequest([10, 999, 1000, 2500], rules), 1000 + 1000 + 1000 + 2500);
-    assert.equal(billedInsertBytes([1, 1500], rules), 1000 + 1500);
-    assert.equal(pubsubMessageBytes(100, { schemaVersion: '1', deviceId: 'dé' }, { ...rules, pubsubMessageOverheadBytes: 44 }), 100 + 44 + 13 + 1 + 8 + 3);
-  });
-
-  it('sizes a readings row by BigQuery data type rules (NULL is free)', () => {
-    const row = { event_id: 'd:1', tenant_id: 'acme', device_id: 'd', metric: 'temperature', value: 21.5, unit: null, event_time: 't', ingest_time: 't', site: null, model: 'th-200', seq: 1 };
-    // strings: 2+3, 2+4, 2+1, 2+11, 2+6; numbers/timestamps: 4 * 8; nulls: 0
-    assert.equal(bigQueryRowBytes(row, READINGS), 5 + 6 + 3 + 13 + 8 + 32);
-  });
-
-  it('uses the real price table consistently (a TiB costs its list price)', () => {
-    assert.equal(costOf(PRICES.pubsubThroughput, BYTES.TIB), PRICES.pubsubThroughput.usd);
-    for (const p of Object.values(PRICES)) {
-      assert.ok(p.usd > 0 && p.per > 0 && p.unit && p.source && p.takenOn, `incomplete price: ${p.what}`);
-    }
   });
 });
 

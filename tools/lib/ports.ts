@@ -27,8 +27,9 @@ export function portInUse(port: number, host = LOOPBACK): Promise<boolean> {
   });
 }
 
-/** Polls `probe` until it resolves true or the deadline passes. */
-export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+/** Polls `probe` until it resolves true or the deadline passes. `what` may be a function, so the
+ * error can describe the last state the probe saw rather than the state at the call. */
+export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -36,7 +37,7 @@ export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number
     } catch {
       // not ready yet
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
