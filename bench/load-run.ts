@@ -137,7 +137,7 @@ export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<Load
   let stack: Stack;
   try {
     stack = await startStack({
-      ports: { pubsub: 0, firestore: 0, bigquery: 0, functions: 0 },
+      ports: { pubsub: 0, firestore: 0, bigquery: 0, bigqueryGrpc: 0, functions: 0 },
       functionEnv,
       log,
     });

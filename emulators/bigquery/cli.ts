@@ -4,10 +4,12 @@ import { startBigQueryEmulator } from './server.js';
 
 const HELP = `BigQuery emulator (REST API v2 on DuckDB)
 
-Usage: npm run bigquery-emulator -- [--port 9050] [--host 127.0.0.1] [--data FILE] [options]
+Usage: npm run bigquery-emulator -- [--port 9050] [--grpc-port 9060] [--host 127.0.0.1] [--data FILE] [options]
 
-  --port N               port to listen on (default 9050; 0 picks a free port)
-  --host H               address to bind (default 127.0.0.1)
+  --port N               REST API port (default 9050; 0 picks a free port)
+  --grpc-port N          Storage Write API (gRPC) port, always on 127.0.0.1
+                         (default 9060; 0 picks a free port)
+  --host H               address the REST API binds (default 127.0.0.1)
   --data FILE            persist to this DuckDB file (default: in memory)
   --allow-host NAME      also answer requests whose Host is NAME (repeatable; IP
                          addresses and localhost always work)
@@ -22,12 +24,15 @@ Usage: npm run bigquery-emulator -- [--port 9050] [--host 127.0.0.1] [--data FIL
   --help                 show this help
 
 Point clients at it with BIGQUERY_EMULATOR_HOST=http://HOST:PORT, or
-bq --api=http://HOST:PORT --project_id=demo-iot ... (see emulators/bigquery/README.md).`;
+bq --api=http://HOST:PORT --project_id=demo-iot ..., and the Storage Write
+client at 127.0.0.1:GRPC_PORT with insecure credentials (see
+emulators/bigquery/README.md).`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '9050' },
+      'grpc-port': { type: 'string', default: '9060' },
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string' },
       'allow-host': { type: 'string', multiple: true, default: [] },
@@ -48,6 +53,8 @@ async function main(): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  const grpcPort = Number(values['grpc-port']);
+  if (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535) throw new Error(`--grpc-port must be 0..65535, got ${values['grpc-port']}`);
   const positive = (flag: keyof typeof values): number | undefined => {
     const raw = values[flag];
     if (raw === undefined) return undefined;
@@ -59,6 +66,7 @@ async function main(): Promise<void> {
   const emulator = await startBigQueryEmulator({
     host: values.host,
     port,
+    grpcPort,
     dataFile: values.data,
     allowedHosts: values['allow-host'],
     maxBodyBytes: positive('max-body-bytes'),
@@ -67,7 +75,7 @@ async function main(): Promise<void> {
     jobLimits: Object.fromEntries(Object.entries(jobLimits).filter(([, v]) => v !== undefined)),
     log: values.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
-  process.stdout.write(`BigQuery emulator listening on ${emulator.url}${values.data ? ` (data: ${values.data})` : ' (in memory)'}\n`);
+  process.stdout.write(`BigQuery emulator listening on ${emulator.url}${values.data ? ` (data: ${values.data})` : ' (in memory)'}; Storage Write API (gRPC) on 127.0.0.1:${emulator.grpcPort}\n`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -159,7 +159,8 @@ function parseDatetime(v: unknown): bigint | null {
   return BigInt(daysFromCivil(Number(y), Number(mo), Number(d))) * 86400000000n + t;
 }
 
-function toScalar(f: TableFieldSchema, v: unknown, loc: string): DuckDBValue {
+/** One non-RECORD value in insertAll's JSON forms (strings, numbers, booleans) -> its DuckDB value; throws FieldError. */
+export function toScalar(f: TableFieldSchema, v: unknown, loc: string): DuckDBValue {
   const bad = (what: string): FieldError => new FieldError(loc, `Cannot convert value to ${what} (bad value): ${show(v)}`);
   switch (f.type) {
     case 'STRING':

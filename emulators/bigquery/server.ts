@@ -12,6 +12,7 @@ import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOAD_BYTES, PayloadTooLarge, read
 import { checkRequestSource, type GuardOptions } from './request-guard.js';
 import { match } from './router.js';
 import { Stats } from './stats.js';
+import { startStorageGrpcServer } from './storage/grpc-server.js';
 import { UploadSessions } from './upload-sessions.js';
 import type { EmulatorState, Reply, RequestContext } from './state.js';
 
@@ -36,11 +37,15 @@ export interface BigQueryEmulatorOptions {
   jobLimits?: Partial<JobLimits>;
   /** Directory standing in for Cloud Storage: extract jobs write gs://b/p to <dir>/b/p, load jobs read from it. */
   gcsDir?: string;
+  /** Port of the Storage Write API (gRPC, always on 127.0.0.1); 0 (default) picks a free port. */
+  grpcPort?: number;
 }
 
 export interface BigQueryEmulator {
   url: string;
   port: number;
+  /** The Storage Write API's gRPC port on 127.0.0.1 (point the client at it with apiEndpoint 127.0.0.1 and this port). */
+  grpcPort: number;
   close(): Promise<void>;
 }
 
@@ -79,6 +84,7 @@ async function handle(state: EmulatorState, config: ServerConfig, req: http.Inco
       state.uploads.clear();
       await state.catalog.reset();
       state.dedup.clear();
+      state.writeStreams?.clear();
       state.stats.reset();
       reply = { status: 200, body: { status: 'reset' } };
     } else {
@@ -148,11 +154,21 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions = {}):
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  let grpc: Awaited<ReturnType<typeof startStorageGrpcServer>>;
+  try {
+    grpc = await startStorageGrpcServer(state, opts.grpcPort ?? 0);
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await engine.close();
+    throw err;
+  }
+  state.writeStreams = grpc.streams;
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${hostForUrl}:${port}`,
     port,
+    grpcPort: grpc.port,
     close(): Promise<void> {
       closing ??= (async () => {
         // Stop accepting, let the requests under way answer (bounded), then checkpoint and close.
@@ -169,6 +185,7 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions = {}):
         }
         server.closeAllConnections();
         await closed;
+        await grpc.close();
         // Jobs still running are interrupted, so the checkpoint does not wait on them.
         await state.jobs.cancelAll(1000);
         await engine.close();

@@ -7,6 +7,7 @@ import type { Engine } from './engine.js';
 import type { JobStore } from './job-store.js';
 import type { Stats } from './stats.js';
 import type { UploadSessions } from './upload-sessions.js';
+import type { WriteStreams } from './storage/write-streams.js';
 
 export interface EmulatorState {
   engine: Engine;
@@ -22,6 +23,8 @@ export interface EmulatorState {
   uploads: UploadSessions;
   /** Local directory standing in for Cloud Storage (gs://bucket/path = <dir>/bucket/path); unset: gs:// refused. */
   gcsDir?: string;
+  /** The Storage Write API's streams (set once its gRPC server is up). */
+  writeStreams?: WriteStreams;
 }
 
 export interface RequestContext {

@@ -9,6 +9,9 @@ export class Stats {
   queries = 0;
   queryErrors = 0;
   dmlStatements = 0;
+  storageAppendRequests = 0;
+  storageRowsAppended = 0;
+  storageRowErrors = 0;
 
   count(method: string): void {
     this.requests[method] = (this.requests[method] ?? 0) + 1;
@@ -20,6 +23,7 @@ export class Stats {
       requests: this.requests,
       insertAll: { requests: this.insertAllRequests, rowsInserted: this.rowsInserted, rowsDeduplicated: this.rowsDeduplicated, rowsRejected: this.rowsRejected },
       queries: { total: this.queries, errors: this.queryErrors, dml: this.dmlStatements },
+      storageWrite: { appendRequests: this.storageAppendRequests, rowsAppended: this.storageRowsAppended, rowErrors: this.storageRowErrors },
     };
   }
 
@@ -27,5 +31,6 @@ export class Stats {
     this.requests = {};
     this.insertAllRequests = this.rowsInserted = this.rowsDeduplicated = this.rowsRejected = 0;
     this.queries = this.queryErrors = this.dmlStatements = 0;
+    this.storageAppendRequests = this.storageRowsAppended = this.storageRowErrors = 0;
   }
 }

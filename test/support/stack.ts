@@ -32,7 +32,7 @@ export async function startTestStack(prefix: string, opts: Partial<Omit<StackOpt
   };
   const stack = await startStack({
     projectId: uniqueProjectId(prefix),
-    ports: { pubsub: 0, firestore: 0, bigquery: 0, functions: 0 },
+    ports: { pubsub: 0, firestore: 0, bigquery: 0, bigqueryGrpc: 0, functions: 0 },
     ...opts,
     log,
   });

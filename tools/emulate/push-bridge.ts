@@ -153,6 +153,7 @@ class TargetPump {
   private leaseTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private closed = false;
+  private pendingPull: { cancel?: () => void } | undefined;
 
   constructor(
     private readonly t: BridgeTarget,
@@ -180,7 +181,12 @@ class TargetPump {
       }
       let received: ReceivedMessage[];
       try {
-        const [res] = await this.client.pull({ subscription: this.subscriptionPath, maxMessages: Math.min(free, 1000) }, { timeout: 30_000 });
+        // The emulator holds a pull open until messages come or the timeout
+        // passes: stop() cancels it (gax returns a cancellable promise) instead
+        // of waiting up to 30 s.
+        const call = this.client.pull({ subscription: this.subscriptionPath, maxMessages: Math.min(free, 1000) }, { timeout: 30_000 });
+        this.pendingPull = call as { cancel?: () => void };
+        const [res] = await call;
         received = (res.receivedMessages ?? []) as ReceivedMessage[];
         errors = 0;
       } catch (err) {
@@ -304,14 +310,22 @@ class TargetPump {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Bounded: a pull or an acknowledge that does not finish within `ms` is left behind (the emulator is stopped next). */
+  async stop(ms = 1000): Promise<void> {
     this.closed = true;
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     this.slotWaiter?.();
-    await this.flushAcks();
-    await this.loop?.catch(() => undefined);
-    await this.client.close();
+    this.pendingPull?.cancel?.();
+    await within(ms, Promise.all([this.flushAcks(), this.loop?.catch(() => undefined)]));
+    await within(ms, this.client.close());
   }
+}
+
+/** Waits for `p`, but no longer than `ms`. */
+async function within(ms: number, p: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 export class PushBridge {

@@ -21,14 +21,19 @@ import {
   type DeliveryMode,
 } from './provision.js';
 import { PushBridge, type TargetStats } from './push-bridge.js';
+import type { ManagedProcess } from '../lib/process-group.js';
 import { repoPath } from './repo-root.js';
 
 export type { DeliveryMode } from './provision.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 export interface StackPorts {
   pubsub: number;
   firestore: number;
   bigquery: number;
+  /** The BigQuery emulator's Storage Write API (gRPC). */
+  bigqueryGrpc: number;
   /** First function port; the five functions take it and the next four. */
   functions: number;
 }
@@ -57,13 +62,20 @@ export interface StackOptions {
   unorderedSubscriptions?: readonly string[];
   /** Seed the device registry (default true). */
   seed?: boolean;
+  /** Called with each child as soon as it is spawned (and again after a restart), so a pid file can name it before the stack is ready. */
+  onSpawn?: (component: string, pid: number) => void;
   log: (component: string, line: string) => void;
 }
+
+/** How long each child gets for SIGTERM before its process group gets SIGKILL. */
+export const STOP_GRACE_MS = 3000;
 
 export interface StackUrls {
   pubsub: string;
   firestore: string;
   bigquery: string;
+  /** http://127.0.0.1:PORT of the Storage Write API (plaintext gRPC). */
+  bigqueryGrpc: string;
   functions: Record<FunctionName, string>;
 }
 
@@ -80,22 +92,29 @@ export interface Stack {
   bridgeStats(): Record<string, TargetStats>;
   /** Kills and restarts one component on the same port, then provisions what it lost. */
   restart(component: RestartableComponent): Promise<void>;
+  /**
+   * Stops the bridge and every child at once, each with STOP_GRACE_MS for
+   * SIGTERM before SIGKILL of its process group: done in about 4 s at most.
+   */
   stop(): Promise<void>;
+  /** SIGKILL to every child's process group now (a hung stop's last resort). */
+  kill(): void;
 }
 
 interface Firebase {
-  emulators?: Partial<Record<'pubsub' | 'firestore' | 'bigquery' | 'functions', { port?: number }>>;
+  emulators?: Partial<Record<'pubsub' | 'firestore' | 'bigquery' | 'functions', { port?: number; grpcPort?: number }>>;
 }
 
-/** Ports from firebase.json (pubsub 8085, firestore 8080, bigquery 9050, functions from 8090). */
+/** Ports from firebase.json (pubsub 8085, firestore 8080, bigquery 9050 and gRPC 9060, functions from 8090). */
 export function defaultPorts(): StackPorts {
-  const fallback: StackPorts = { pubsub: 8085, firestore: 8080, bigquery: 9050, functions: 8090 };
+  const fallback: StackPorts = { pubsub: 8085, firestore: 8080, bigquery: 9050, bigqueryGrpc: 9060, functions: 8090 };
   try {
     const fb = JSON.parse(readFileSync(repoPath('firebase.json'), 'utf8')) as Firebase;
     return {
       pubsub: fb.emulators?.pubsub?.port ?? fallback.pubsub,
       firestore: fb.emulators?.firestore?.port ?? fallback.firestore,
       bigquery: fb.emulators?.bigquery?.port ?? fallback.bigquery,
+      bigqueryGrpc: fb.emulators?.bigquery?.grpcPort ?? fallback.bigqueryGrpc,
       functions: fb.emulators?.functions?.port ?? fallback.functions,
     };
   } catch {
@@ -105,16 +124,25 @@ export function defaultPorts(): StackPorts {
 
 async function resolvePorts(requested: Partial<StackPorts> | undefined): Promise<StackPorts & { functionPorts: Record<FunctionName, number> }> {
   const p = { ...defaultPorts(), ...requested };
+  // A caller that asks for free ports and predates the gRPC port gets a free one there too.
+  if (requested?.bigqueryGrpc === undefined && (requested?.bigquery === 0 || requested?.pubsub === 0)) p.bigqueryGrpc = 0;
   const pick = async (n: number): Promise<number> => (n === 0 ? freePort() : n);
   const functionPorts = {} as Record<FunctionName, number>;
   for (const [i, fn] of FUNCTION_NAMES.entries()) functionPorts[fn] = p.functions === 0 ? await freePort() : p.functions + i;
-  return { pubsub: await pick(p.pubsub), firestore: await pick(p.firestore), bigquery: await pick(p.bigquery), functions: functionPorts[FUNCTION_NAMES[0]!], functionPorts };
+  return {
+    pubsub: await pick(p.pubsub),
+    firestore: await pick(p.firestore),
+    bigquery: await pick(p.bigquery),
+    bigqueryGrpc: await pick(p.bigqueryGrpc),
+    functions: functionPorts[FUNCTION_NAMES[0]!],
+    functionPorts,
+  };
 }
 
 /** Every port the stack would bind with these options (main.ts checks them before starting). */
 export async function plannedPorts(requested: Partial<StackPorts> | undefined): Promise<Record<string, number>> {
   const p = await resolvePorts(requested);
-  return { pubsub: p.pubsub, firestore: p.firestore, bigquery: p.bigquery, ...p.functionPorts };
+  return { pubsub: p.pubsub, firestore: p.firestore, bigquery: p.bigquery, bigqueryGrpc: p.bigqueryGrpc, ...p.functionPorts };
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -136,6 +164,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     pubsub: `http://${endpoints.pubsubHost}`,
     firestore: `http://${endpoints.firestoreHost}`,
     bigquery: endpoints.bigqueryUrl,
+    bigqueryGrpc: `http://${host(ports.bigqueryGrpc)}`,
     functions: functionUrls,
   };
   const env: Record<string, string> = {
@@ -143,6 +172,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     PUBSUB_EMULATOR_HOST: endpoints.pubsubHost,
     FIRESTORE_EMULATOR_HOST: endpoints.firestoreHost,
     BIGQUERY_EMULATOR_HOST: endpoints.bigqueryUrl,
+    // The Storage Write client's endpoint (there is no standard emulator
+    // variable for it): http:// means plaintext, as for a local gRPC server.
+    BQ_STORAGE_ENDPOINT: `http://${host(ports.bigqueryGrpc)}`,
   };
 
   let pubsubEmu: RunningEmulator | undefined;
@@ -163,20 +195,29 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       if (!stopping && !expectedExit.has(name)) log('stack', `${name} exited unexpectedly (${code}); stack.restart('${name}') or restart npm run emulate`);
     });
   };
+  // Every child ever spawned, including one still starting (not yet in the
+  // variables above), so stop() and kill() reach it too.
+  const spawned = new Map<string, ManagedProcess>();
+  const onSpawn = (component: string) => (p: ManagedProcess): void => {
+    spawned.set(component, p);
+    opts.onSpawn?.(component, p.pid);
+  };
   const startPubSub = async (): Promise<void> => {
-    pubsubEmu = await startPubSubEmulator({ port: ports.pubsub, onLine: lineTo('pubsub') });
+    pubsubEmu = await startPubSubEmulator({ port: ports.pubsub, onLine: lineTo('pubsub'), onSpawn: onSpawn('pubsub') });
     watch('pubsub', pubsubEmu.process);
   };
   const startFirestore = async (): Promise<void> => {
-    firestoreEmu = await startFirestoreEmulator({ port: ports.firestore, projectId, onLine: lineTo('firestore') });
+    firestoreEmu = await startFirestoreEmulator({ port: ports.firestore, projectId, onLine: lineTo('firestore'), onSpawn: onSpawn('firestore') });
     watch('firestore', firestoreEmu.process);
   };
   const startBigQuery = async (): Promise<void> => {
     bigqueryProc = await startBigQueryProcess({
       port: ports.bigquery,
+      grpcPort: ports.bigqueryGrpc,
       ...(opts.bigqueryCli ? { cli: opts.bigqueryCli } : {}),
       ...(opts.bigqueryDataFile ? { dataFile: opts.bigqueryDataFile } : {}),
       onLine: lineTo('bigquery'),
+      onSpawn: onSpawn('bigquery'),
     });
     watch('bigquery', bigqueryProc.process);
   };
@@ -185,7 +226,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   // request of every process before giving up. Locally nothing needs it.
   const functionEnv = { ...env, METADATA_SERVER_DETECTION: 'none', ...opts.functionEnv };
   const startFunction = async (fn: FunctionName): Promise<void> => {
-    const proc = await startFunctionProcess({ target: fn, port: ports.functionPorts[fn], env: functionEnv, onLine: lineTo(fn) });
+    const proc = await startFunctionProcess({ target: fn, port: ports.functionPorts[fn], env: functionEnv, onLine: lineTo(fn), onSpawn: onSpawn(fn) });
     functionProcs.set(fn, proc);
     watch(fn, proc.process);
   };
@@ -202,12 +243,32 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await createDatasetAndTables(bigquery!);
   };
 
-  const stop = async (): Promise<void> => {
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      stopping = true;
+      // The bridge first, so nothing new is delivered; it gives up on a pull or
+      // an ack after 1 s (the emulator goes down next anyway: unacked messages
+      // are redelivered, never lost, when the stack runs again on --data).
+      await bridge?.stop().catch((err: Error) => log('stack', `bridge stop: ${err.message}`));
+      await Promise.race([Promise.allSettled([pubsub?.close(), firestore?.terminate()]), sleep(500)]);
+      // Every child at once: a function's in-flight request is at-least-once
+      // (unacked, so redelivered), so there is nothing to gain from ordering
+      // the stop, and a sequential stop multiplies the grace periods.
+      const outcomes = await Promise.all(
+        [...spawned].map(async ([name, p]) => {
+          const t0 = Date.now();
+          const outcome = await p.stop(STOP_GRACE_MS);
+          if (outcome === 'killed') log('stack', `${name} (pid ${p.pid}) did not stop within ${STOP_GRACE_MS} ms of SIGTERM: sent SIGKILL to its process group`);
+          return { name, outcome, ms: Date.now() - t0 };
+        }),
+      );
+      const killed = outcomes.filter((o) => o.outcome === 'killed').length;
+      if (killed) log('stack', `${killed} of ${outcomes.length} children needed SIGKILL`);
+    })());
+  const kill = (): void => {
     stopping = true;
-    await bridge?.stop().catch((err: Error) => log('stack', `bridge stop: ${err.message}`));
-    await Promise.allSettled([pubsub?.close(), firestore?.terminate()]);
-    await Promise.allSettled([...functionProcs.values()].map((p) => p.stop()));
-    await Promise.allSettled([bigqueryProc?.stop(), pubsubEmu?.stop(), firestoreEmu?.stop()]);
+    for (const p of spawned.values()) p.kill();
   };
 
   try {
@@ -215,7 +276,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const started: Promise<void>[] = [
       startPubSub().then(() => log('stack', `pubsub    ${urls.pubsub}`)),
       startFirestore().then(() => log('stack', `firestore ${urls.firestore}`)),
-      startBigQuery().then(() => log('stack', `bigquery  ${urls.bigquery}`)),
+      startBigQuery().then(() => log('stack', `bigquery  ${urls.bigquery} (Storage Write API, gRPC: ${urls.bigqueryGrpc.replace('http://', '')})`)),
       ...FUNCTION_NAMES.map((fn) => startFunction(fn).then(() => log('stack', `${fn.padEnd(14)} ${functionUrls[fn]}`))),
     ];
     const results = await Promise.allSettled(started);
@@ -294,16 +355,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     urls,
     endpoints,
     env,
-    pids() {
-      const out: Record<string, number> = {};
-      if (pubsubEmu) out.pubsub = pubsubEmu.process.pid;
-      if (firestoreEmu) out.firestore = firestoreEmu.process.pid;
-      if (bigqueryProc) out.bigquery = bigqueryProc.process.pid;
-      for (const [fn, p] of functionProcs) out[fn] = p.process.pid;
-      return out;
-    },
+    pids: () => Object.fromEntries([...spawned].map(([name, p]) => [name, p.pid])),
     bridgeStats: () => bridge?.stats() ?? {},
     restart,
     stop,
+    kill,
   };
 }

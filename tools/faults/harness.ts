@@ -214,7 +214,7 @@ export async function runFaultHarness(options: FaultHarnessOptions = {}): Promis
     const t0 = Date.now();
     stack = await startStack({
       projectId,
-      ports: { pubsub: 0, firestore: 0, bigquery: bigqueryPort, functions: 0 },
+      ports: { pubsub: 0, firestore: 0, bigquery: bigqueryPort, bigqueryGrpc: 0, functions: 0 },
       bigqueryDataFile: dataFile,
       minBackoffMs: BACKOFF.minMs,
       maxBackoffMs: BACKOFF.maxMs,

@@ -31,7 +31,7 @@ describe('integration: BigQuery emulator persistence (--data) across restarts', 
   async function start(file: string): Promise<{ url: string; lines: string[] }> {
     const port = await freePort();
     const lines: string[] = [];
-    proc = startProcess({ name: 'bigquery-emulator', command: process.execPath, args: [CLI, '--port', String(port), '--data', file], onLine: (l) => lines.push(l) });
+    proc = startProcess({ name: 'bigquery-emulator', command: process.execPath, args: [CLI, '--port', String(port), '--grpc-port', '0', '--data', file], onLine: (l) => lines.push(l) });
     const url = `http://127.0.0.1:${port}`;
     await waitUntil(() => httpOk(`${url}/`), 20_000, 'the BigQuery emulator');
     return { url, lines };
