@@ -3,6 +3,7 @@
 // than run under DuckDB semantics that may differ from BigQuery's.
 import { invalidQuery } from '../errors.js';
 import { qstr } from './quote.js';
+import { EXTRA_PASSTHROUGH, EXTRA_RULES } from './functions-extra.js';
 import { isGroup, isWord, splitCommas, type Group, type Node, type Token } from './tokenize.js';
 
 export interface Translator {
@@ -95,6 +96,7 @@ export const PASSTHROUGH: Record<string, string> = {
   UNNEST: '',
   EXISTS: '',
   ARRAY: '',
+  ...EXTRA_PASSTHROUGH,
 };
 
 const arg = (tr: Translator, args: Node[][], i: number, fn: string): string => {
@@ -179,6 +181,22 @@ function diff(kind: 'TIMESTAMP' | 'DATE' | 'DATETIME'): Rule {
     const a = arg(tr, args, 0, fn);
     const b = arg(tr, args, 1, fn);
     const part = partOf(args[2], fn);
+    // Week parts count week boundaries (WEEK starts on Sunday), for DATE and DATETIME alike.
+    if (kind !== 'TIMESTAMP') {
+      const day = (x: string, trunc: (y: string) => string): string => `CAST(${trunc(`CAST(${x} AS DATE)`)} AS DATE)`;
+      const sunday = (y: string): string => `bq_trunc_week_sunday(${y})`;
+      const monday = (y: string): string => `date_trunc('week', ${y})`;
+      if (part === 'WEEK' || part === 'WEEK(SUNDAY)') return `((${day(a, sunday)} - ${day(b, sunday)}) // 7)`;
+      if (part === 'WEEK(MONDAY)' || part === 'ISOWEEK') return `((${day(a, monday)} - ${day(b, monday)}) // 7)`;
+      if (part === 'ISOYEAR') return `(isoyear(CAST(${a} AS DATE)) - isoyear(CAST(${b} AS DATE)))`;
+    }
+    // DATETIME_DIFF counts unit boundaries crossed (DuckDB's date_diff), TIMESTAMP_DIFF whole units elapsed.
+    if (kind === 'DATETIME') {
+      if (['MICROSECOND', 'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'MONTH', 'QUARTER', 'YEAR'].includes(part)) {
+        return `date_diff('${part.toLowerCase()}', CAST(${b} AS TIMESTAMP), CAST(${a} AS TIMESTAMP))`;
+      }
+      throw invalidQuery(`${fn} with date part ${part} is not supported by the BigQuery emulator`);
+    }
     if (kind === 'DATE') {
       if (part === 'DAY') return `(CAST(${a} AS DATE) - CAST(${b} AS DATE))`;
       if (['MONTH', 'QUARTER', 'YEAR'].includes(part)) return `date_diff('${part.toLowerCase()}', CAST(${b} AS DATE), CAST(${a} AS DATE))`;
@@ -334,8 +352,13 @@ const formatTime =
     noTimeZone(args, 2, fn);
     const fmt = args[0]!;
     const f = fmt[0];
-    if (fmt.length === 1 && f?.kind === 'string' && /%E|%Q|%J|%k|%l|%P|%N/.test(f.value)) {
-      throw invalidQuery(`${fn}: format elements %E.., %Q, %J are not supported by the BigQuery emulator`);
+    if (fmt.length === 1 && f?.kind === 'string') {
+      if (/%E|%Q|%J|%k|%l|%P|%N|%c|%e|%O/.test(f.value)) {
+        throw invalidQuery(`${fn}: format elements %E.., %Q, %J, %c, %e are not supported by the BigQuery emulator`);
+      }
+      // %x and %D are the US date (12/25/08) in BigQuery; DuckDB's %x is ISO.
+      const duck = f.value.replace(/%%|%x|%D/g, (m) => (m === '%%' ? m : '%m/%d/%y'));
+      return `strftime(${arg(tr, args, 1, fn)}, ${qstr(duck)})`;
     }
     return `strftime(${arg(tr, args, 1, fn)}, ${arg(tr, args, 0, fn)})`;
   };
@@ -413,4 +436,5 @@ export const FUNCTION_RULES: Record<string, Rule> = {
   GENERATE_UUID: (args) => (arity(args, 'GENERATE_UUID', 0), 'CAST(uuid() AS VARCHAR)'),
   LOG: (args, tr) => (args.length === 1 ? `ln(${arg(tr, args, 0, 'LOG')})` : (arity(args, 'LOG', 2), `log(${arg(tr, args, 1, 'LOG')}, ${arg(tr, args, 0, 'LOG')})`)),
   STRING: (args, tr) => (arity(args, 'STRING', 1, 2), noTimeZone(args, 1, 'STRING'), `CAST(${arg(tr, args, 0, 'STRING')} AS VARCHAR)`),
+  ...EXTRA_RULES,
 };
