@@ -4,6 +4,7 @@
 import { invalidQuery } from '../errors.js';
 import { qstr } from './quote.js';
 import { EXTRA_PASSTHROUGH, EXTRA_RULES } from './functions-extra.js';
+import { GEOGRAPHY_RULES } from './geography.js';
 import { zoneOf } from './time-zones.js';
 import { isGroup, isWord, splitCommas, type Group, type Node, type Token } from './tokenize.js';
 
@@ -470,4 +471,5 @@ export const FUNCTION_RULES: Record<string, Rule> = {
   LOG: (args, tr) => (args.length === 1 ? `ln(${arg(tr, args, 0, 'LOG')})` : (arity(args, 'LOG', 2), `log(${arg(tr, args, 1, 'LOG')}, ${arg(tr, args, 0, 'LOG')})`)),
   STRING: (args, tr) => (arity(args, 'STRING', 1, 2), noTimeZone(args, 1, 'STRING'), `CAST(${arg(tr, args, 0, 'STRING')} AS VARCHAR)`),
   ...EXTRA_RULES,
+  ...GEOGRAPHY_RULES,
 };

@@ -345,6 +345,29 @@ describe('integration: analyst GoogleSQL on the BigQuery emulator (expected resu
     assert.equal((r!.sydney as { value: string }).value, '2026-07-01T22:00:00');
   });
 
+  it('GEOGRAPHY points: ST_GEOGPOINT, ST_DISTANCE and ST_DWITHIN on BigQuery\'s sphere', async () => {
+    // Haversine on the 6,371,008.8 m sphere BigQuery measures on, computed here.
+    const R = 6371008.8;
+    const rad = (d: number): number => (d * Math.PI) / 180;
+    const haversine = (lon1: number, lat1: number, lon2: number, lat2: number): number =>
+      2 * R * Math.asin(Math.sqrt(Math.sin(rad(lat2 - lat1) / 2) ** 2 + Math.cos(rad(lat1)) * Math.cos(rad(lat2)) * Math.sin(rad(lon2 - lon1) / 2) ** 2));
+    const [r] = await q(`SELECT
+        ST_ASTEXT(ST_GEOGPOINT(-122.084, 37.422)) AS p,
+        ST_DISTANCE(ST_GEOGPOINT(0, 0), ST_GEOGPOINT(1, 0)) AS one_degree,
+        ST_DISTANCE(ST_GEOGPOINT(-122.084, 37.422), ST_GEOGFROMTEXT('POINT(-73.9857 40.7484)')) AS mv_to_nyc,
+        ST_DWITHIN(ST_GEOGPOINT(13.4, 52.52), ST_GEOGPOINT(13.41, 52.52), 1000) AS near,
+        ST_DWITHIN(ST_GEOGPOINT(13.4, 52.52), ST_GEOGPOINT(13.5, 52.52), 1000) AS far,
+        ST_X(ST_GEOGPOINT(190, 10)) AS wrapped_lon`);
+    assert.equal(r!.p, 'POINT(-122.084 37.422)');
+    assert.ok(Math.abs((r!.one_degree as number) - (R * Math.PI) / 180) < 1e-6);
+    assert.ok(Math.abs((r!.mv_to_nyc as number) - haversine(-122.084, 37.422, -73.9857, 40.7484)) < 1e-6);
+    assert.equal(r!.near, true);
+    assert.equal(r!.far, false);
+    assert.equal(r!.wrapped_lon, -170);
+    assert.match((await queryError('SELECT ST_GEOGPOINT(0, 91)')).message, /latitude/);
+    assert.match((await queryError("SELECT ST_GEOGFROMTEXT('LINESTRING(0 0, 1 1)')")).message, /POINT geographies only/);
+  });
+
   it('refuses what it has not verified with a clear invalidQuery naming the construct', async () => {
     for (const [sql, construct] of [
       ['SELECT FARM_FINGERPRINT(device_id) FROM telemetry.readings', /FARM_FINGERPRINT/],
