@@ -121,10 +121,13 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
+    // A connected browser holds keep-alive (and any streaming) sockets open,
+    // and close() alone waits for every one of them: they are cut first. A
+    // Firestore client that does not terminate in time is left to the exit.
     close: async () => {
+      const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await fs.terminate().catch(() => undefined);
+      await Promise.race([Promise.all([closed, fs.terminate().catch(() => undefined)]), new Promise((r) => setTimeout(r, 500).unref())]);
     },
   };
 }

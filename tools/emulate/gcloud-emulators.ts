@@ -43,6 +43,8 @@ export interface RunningEmulator {
 export interface EmulatorOptions {
   port?: number;
   onLine?: (line: string) => void;
+  /** Called as soon as the process exists (before it is ready). */
+  onSpawn?: (p: ManagedProcess) => void;
   timeoutMs?: number;
 }
 
@@ -64,7 +66,8 @@ export async function startPubSubEmulator(opts: EmulatorOptions = {}): Promise<R
     args: [`--host=${LOOPBACK}`, `--port=${port}`],
     ...(opts.onLine ? { onLine: opts.onLine } : {}),
   });
-  const emu: RunningEmulator = { name: 'pubsub', host: `${LOOPBACK}:${port}`, port, process: proc, stop: () => proc.stop() };
+  opts.onSpawn?.(proc);
+  const emu: RunningEmulator = { name: 'pubsub', host: `${LOOPBACK}:${port}`, port, process: proc, stop: async () => { await proc.stop(); } };
   await waitReady(emu, `http://${LOOPBACK}:${port}/`, opts.timeoutMs ?? 60_000);
   return emu;
 }
@@ -84,7 +87,8 @@ export async function startFirestoreEmulator(opts: EmulatorOptions & { projectId
     args: ['start', `--host=${LOOPBACK}`, `--port=${port}`, `--websocket_port=${wsPort}`],
     ...(opts.onLine ? { onLine: opts.onLine } : {}),
   });
-  const emu: RunningEmulator = { name: 'firestore', host: `${LOOPBACK}:${port}`, port, process: proc, stop: () => proc.stop() };
+  opts.onSpawn?.(proc);
+  const emu: RunningEmulator = { name: 'firestore', host: `${LOOPBACK}:${port}`, port, process: proc, stop: async () => { await proc.stop(); } };
   await waitReady(emu, `http://${LOOPBACK}:${port}/`, opts.timeoutMs ?? 60_000);
   return emu;
 }

@@ -1,6 +1,8 @@
 // `npm run emulate`: the whole pipeline on this machine in one command.
-// Ctrl-C (or SIGTERM) stops everything it started, children included, and
-// exits 0.
+// SIGINT (Ctrl-C), SIGTERM or SIGHUP, to this process or to its process
+// group, stops everything it started, children included, within 5 s, and
+// exits 0; a second signal SIGKILLs at once. A start beside a previous run
+// of the same state dir (live, hung or crashed) stops that run first.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOCAL_PROJECT_ID } from '../../functions/lib/names.js';
@@ -10,9 +12,10 @@ import { MissingComponentError } from './gcloud-emulators.js';
 import { repoPath } from './repo-root.js';
 import { formatLine } from './log-format.js';
 import { MissingBuildError } from './node-components.js';
-import { PID_FILE, cleanLeftovers, record, removePidFile, writePidFile } from './pid-file.js';
+import { killAllStarted, stopAllStarted } from '../lib/process-group.js';
+import { PID_FILE, cleanLeftovers, record, removePidFile, writePidFile, type PidFile } from './pid-file.js';
 import { busyPorts, describeOwner } from './port-owners.js';
-import { defaultPorts, plannedPorts, startStack, type DeliveryMode, type Stack, type StackPorts } from './stack.js';
+import { STOP_GRACE_MS, defaultPorts, plannedPorts, startStack, type DeliveryMode, type Stack, type StackPorts } from './stack.js';
 
 const HELP = `npm run emulate [-- options]
 
@@ -51,6 +54,13 @@ function int(name: string, v: string | undefined): number | undefined {
 }
 
 class UsageError extends Error {}
+
+/**
+ * A stop takes about 4 s at most (the bridge 1 s, then every child at once
+ * with 3 s for SIGTERM before SIGKILL); past this, main SIGKILLs every child
+ * group itself and exits, so a signal always frees every port within 5 s.
+ */
+const STOP_DEADLINE_MS = 4500;
 
 interface Cli {
   projectId: string;
@@ -163,14 +173,15 @@ async function main(): Promise<number> {
     process.stdout.write(formatLine(component, line, { tty }) + '\n');
   };
 
-  // A previous run that crashed: stop what it recorded (verified by command line), or refuse if it still runs.
-  const leftovers = await cleanLeftovers(cli.pidFile);
-  if (leftovers.kind === 'running') {
-    log('stack', `another npm run emulate is running (pid ${leftovers.main.pid}, see ${cli.pidFile}); stop it first (Ctrl-C there, or kill ${leftovers.main.pid})`);
-    return 1;
-  }
+  // Output may go to a pipe whose reader is gone (npm killed by the same
+  // signal): a write error must not crash main before it stops its children.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+
+  // A previous run of this state dir, live, hung or crashed: say so and end it.
+  const leftovers = await cleanLeftovers(cli.pidFile, (line) => log('stack', line));
   if (leftovers.kind === 'cleaned' && leftovers.killed.length) {
-    log('stack', `stopped ${leftovers.killed.length} leftover processes of a previous run: ${leftovers.killed.map((k) => `${k.component} (pid ${k.pid})`).join(', ')}`);
+    log('stack', `stopped ${leftovers.killed.length} leftover process groups of a previous run: ${leftovers.killed.map((k) => `${k.component} (pid ${k.pid})`).join(', ')}`);
   }
 
   const planned = await plannedPorts(cli.ports);
@@ -184,18 +195,44 @@ async function main(): Promise<number> {
   let stack: Stack | undefined;
   let dashboard: Dashboard | undefined;
   let stopping: Promise<void> | undefined;
+  // The pid file names this process and every child from the moment it is
+  // spawned, so a start after a kill -9 of this process, even mid-start, finds them.
+  const pidData: PidFile = { main: record('main', process.pid), startedAt: new Date().toISOString(), children: [] };
+  const onSpawn = (component: string, pid: number): void => {
+    pidData.children = [...pidData.children.filter((c) => c.component !== component), record(component, pid)];
+    writePidFile(pidData, cli.pidFile);
+  };
+  writePidFile(pidData, cli.pidFile);
+  const finish = (code: number): never => {
+    removePidFile(cli.pidFile);
+    process.exit(code);
+  };
   const shutdown = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C: no more waiting.
+      log('stack', `${signal} again: SIGKILL to every child process group`);
+      stack?.kill();
+      killAllStarted();
+      finish(130);
+    }
     log('stack', `${signal}: stopping everything`);
+    // However the stop goes, main is gone within STOP_DEADLINE_MS and takes every child group with it.
+    setTimeout(() => {
+      log('stack', `stop still running after ${STOP_DEADLINE_MS} ms: SIGKILL to every child process group`);
+      stack?.kill();
+      killAllStarted();
+      finish(0);
+    }, STOP_DEADLINE_MS).unref();
     stopping = (async () => {
       await dashboard?.close();
       await stack?.stop();
+      // Mid-start (no stack yet), the children spawned so far.
+      await stopAllStarted(STOP_GRACE_MS);
       removePidFile(cli.pidFile);
       log('stack', 'stopped');
     })();
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
 
   try {
     const t0 = Date.now();
@@ -209,14 +246,9 @@ async function main(): Promise<number> {
       ...(cli.dataFile ? { bigqueryDataFile: cli.dataFile } : {}),
       ordering: cli.ordering,
       seed: cli.seed,
+      onSpawn,
       log,
     });
-    const pids = stack.pids();
-    writePidFile({
-      main: record('main', process.pid),
-      startedAt: new Date().toISOString(),
-      children: Object.entries(pids).map(([component, pid]) => record(component, pid)),
-    }, cli.pidFile);
     if (stopping) {
       // The signal came while starting: stop() ran before the stack existed.
       await stopping;

@@ -63,6 +63,7 @@ export async function startBigQueryProcess(opts: {
   cli?: string;
   dataFile?: string;
   onLine: (line: string) => void;
+  onSpawn?: (p: ManagedProcess) => void;
   timeoutMs?: number;
 }): Promise<NodeComponent> {
   const cli = opts.cli ?? BIGQUERY_CLI;
@@ -71,8 +72,9 @@ export async function startBigQueryProcess(opts: {
   if (opts.grpcPort !== undefined) args.push('--grpc-port', String(opts.grpcPort));
   if (opts.dataFile) args.push('--data', opts.dataFile);
   const proc = startProcess({ name: 'bigquery', command: process.execPath, args, onLine: opts.onLine });
+  opts.onSpawn?.(proc);
   const url = `http://${LOOPBACK}:${opts.port}`;
-  const c: NodeComponent = { name: 'bigquery', port: opts.port, url, process: proc, stop: () => proc.stop() };
+  const c: NodeComponent = { name: 'bigquery', port: opts.port, url, process: proc, stop: async () => { await proc.stop(); } };
   await waitAnswering(c, '/emulator/v1/stats', opts.timeoutMs ?? 30_000);
   return c;
 }
@@ -82,6 +84,7 @@ export async function startFunctionProcess(opts: {
   port: number;
   env: Record<string, string>;
   onLine: (line: string) => void;
+  onSpawn?: (p: ManagedProcess) => void;
   timeoutMs?: number;
 }): Promise<NodeComponent> {
   requireBuild(FUNCTIONS_SOURCE, 'functions');
@@ -95,8 +98,9 @@ export async function startFunctionProcess(opts: {
     env: { ...process.env, ...opts.env, PORT: String(opts.port) },
     onLine: opts.onLine,
   });
+  opts.onSpawn?.(proc);
   const url = `http://${LOOPBACK}:${opts.port}`;
-  const c: NodeComponent = { name: opts.target, port: opts.port, url, process: proc, stop: () => proc.stop() };
+  const c: NodeComponent = { name: opts.target, port: opts.port, url, process: proc, stop: async () => { await proc.stop(); } };
   await waitAnswering(c, null, opts.timeoutMs ?? 30_000);
   return c;
 }

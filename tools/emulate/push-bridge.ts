@@ -51,6 +51,21 @@ export interface TargetStats {
   maxDeliveryAttempt: number;
 }
 
+/**
+ * One push request as the bench's cost measures need it: when it was sent
+ * and answered (performance.now ms: request-based Cloud Run bills these
+ * spans), and the message's size as Pub/Sub bills it (data, attribute keys
+ * and values, 20 bytes of timestamp, the message id).
+ */
+export interface DeliveryRecord {
+  startMs: number;
+  endMs: number;
+  messageBytes: number;
+}
+
+/** Deliveries kept per target for the bench (a bounded log: the oldest go first). */
+const MAX_RECORDS = 200_000;
+
 export const DEFAULT_CONCURRENCY = 80;
 export const DEFAULT_MIN_BACKOFF_MS = 1000;
 export const DEFAULT_MAX_BACKOFF_MS = 60_000;
@@ -140,6 +155,7 @@ export function backoffMs(attempt: number, minMs: number, maxMs: number): number
  */
 class TargetPump {
   readonly stats: TargetStats = { inFlight: 0, maxInFlight: 0, delivered: 0, acked: 0, failed: 0, maxDeliveryAttempt: 0 };
+  readonly records: DeliveryRecord[] = [];
   private readonly client: v1.SubscriberClient;
   private readonly subscriptionPath: string;
   /** Pulled and not yet acked or handed back (waiting for its ordering key counts). */
@@ -153,6 +169,7 @@ class TargetPump {
   private leaseTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private closed = false;
+  private pendingPull: { cancel?: () => void } | undefined;
 
   constructor(
     private readonly t: BridgeTarget,
@@ -180,7 +197,12 @@ class TargetPump {
       }
       let received: ReceivedMessage[];
       try {
-        const [res] = await this.client.pull({ subscription: this.subscriptionPath, maxMessages: Math.min(free, 1000) }, { timeout: 30_000 });
+        // The emulator holds a pull open until messages come or the timeout
+        // passes: stop() cancels it (gax returns a cancellable promise) instead
+        // of waiting up to 30 s.
+        const call = this.client.pull({ subscription: this.subscriptionPath, maxMessages: Math.min(free, 1000) }, { timeout: 30_000 });
+        this.pendingPull = call as { cancel?: () => void };
+        const [res] = await call;
         received = (res.receivedMessages ?? []) as ReceivedMessage[];
         errors = 0;
       } catch (err) {
@@ -233,6 +255,7 @@ class TargetPump {
     if (this.stats.inFlight > this.stats.maxInFlight) this.stats.maxInFlight = this.stats.inFlight;
     let ok = false;
     let why = '';
+    const startMs = performance.now();
     try {
       const res = await fetch(`${this.t.url}/projects/${this.o.projectId}/topics/${this.t.topic}`, {
         method: 'POST',
@@ -249,6 +272,10 @@ class TargetPump {
     } finally {
       this.stats.inFlight--;
     }
+    let messageBytes = m.data.length + 20 + Buffer.byteLength(m.id);
+    for (const [k, v] of Object.entries(m.attributes)) messageBytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+    if (this.records.length >= MAX_RECORDS) this.records.shift();
+    this.records.push({ startMs, endMs: performance.now(), messageBytes });
     this.stats.delivered++;
     if (ok) {
       this.stats.acked++;
@@ -304,14 +331,22 @@ class TargetPump {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Bounded: a pull or an acknowledge that does not finish within `ms` is left behind (the emulator is stopped next). */
+  async stop(ms = 1000): Promise<void> {
     this.closed = true;
     if (this.leaseTimer) clearInterval(this.leaseTimer);
     this.slotWaiter?.();
-    await this.flushAcks();
-    await this.loop?.catch(() => undefined);
-    await this.client.close();
+    this.pendingPull?.cancel?.();
+    await within(ms, Promise.all([this.flushAcks(), this.loop?.catch(() => undefined)]));
+    await within(ms, this.client.close());
   }
+}
+
+/** Waits for `p`, but no longer than `ms`. */
+async function within(ms: number, p: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 export class PushBridge {
@@ -335,6 +370,13 @@ export class PushBridge {
   }
 
   /** Per-target counters (for tests, measurements and the dashboard). */
+  /** Every delivery's span and size per target since the start (bounded: MAX_RECORDS each). */
+  records(): Record<string, readonly DeliveryRecord[]> {
+    const out: Record<string, readonly DeliveryRecord[]> = {};
+    for (const [name, p] of this.pumps) out[name] = p.records;
+    return out;
+  }
+
   stats(): Record<string, TargetStats> {
     const out: Record<string, TargetStats> = {};
     for (const [name, p] of this.pumps) out[name] = { ...p.stats };

@@ -20,10 +20,13 @@ import {
   tablesExist,
   type DeliveryMode,
 } from './provision.js';
-import { PushBridge, type TargetStats } from './push-bridge.js';
+import { PushBridge, type DeliveryRecord, type TargetStats } from './push-bridge.js';
+import type { ManagedProcess } from '../lib/process-group.js';
 import { repoPath } from './repo-root.js';
 
 export type { DeliveryMode } from './provision.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 export interface StackPorts {
   pubsub: number;
@@ -59,8 +62,13 @@ export interface StackOptions {
   unorderedSubscriptions?: readonly string[];
   /** Seed the device registry (default true). */
   seed?: boolean;
+  /** Called with each child as soon as it is spawned (and again after a restart), so a pid file can name it before the stack is ready. */
+  onSpawn?: (component: string, pid: number) => void;
   log: (component: string, line: string) => void;
 }
+
+/** How long each child gets for SIGTERM before its process group gets SIGKILL. */
+export const STOP_GRACE_MS = 3000;
 
 export interface StackUrls {
   pubsub: string;
@@ -82,9 +90,17 @@ export interface Stack {
   /** Process ids of every child, by component (for the pid file and for fault injection). */
   pids(): Record<string, number>;
   bridgeStats(): Record<string, TargetStats>;
+  /** Each push delivery's span and billable size, per function (bridge delivery only; empty otherwise). */
+  bridgeRecords(): Record<string, readonly DeliveryRecord[]>;
   /** Kills and restarts one component on the same port, then provisions what it lost. */
   restart(component: RestartableComponent): Promise<void>;
+  /**
+   * Stops the bridge and every child at once, each with STOP_GRACE_MS for
+   * SIGTERM before SIGKILL of its process group: done in about 4 s at most.
+   */
   stop(): Promise<void>;
+  /** SIGKILL to every child's process group now (a hung stop's last resort). */
+  kill(): void;
 }
 
 interface Firebase {
@@ -181,12 +197,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       if (!stopping && !expectedExit.has(name)) log('stack', `${name} exited unexpectedly (${code}); stack.restart('${name}') or restart npm run emulate`);
     });
   };
+  // Every child ever spawned, including one still starting (not yet in the
+  // variables above), so stop() and kill() reach it too.
+  const spawned = new Map<string, ManagedProcess>();
+  const onSpawn = (component: string) => (p: ManagedProcess): void => {
+    spawned.set(component, p);
+    opts.onSpawn?.(component, p.pid);
+  };
   const startPubSub = async (): Promise<void> => {
-    pubsubEmu = await startPubSubEmulator({ port: ports.pubsub, onLine: lineTo('pubsub') });
+    pubsubEmu = await startPubSubEmulator({ port: ports.pubsub, onLine: lineTo('pubsub'), onSpawn: onSpawn('pubsub') });
     watch('pubsub', pubsubEmu.process);
   };
   const startFirestore = async (): Promise<void> => {
-    firestoreEmu = await startFirestoreEmulator({ port: ports.firestore, projectId, onLine: lineTo('firestore') });
+    firestoreEmu = await startFirestoreEmulator({ port: ports.firestore, projectId, onLine: lineTo('firestore'), onSpawn: onSpawn('firestore') });
     watch('firestore', firestoreEmu.process);
   };
   const startBigQuery = async (): Promise<void> => {
@@ -196,6 +219,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...(opts.bigqueryCli ? { cli: opts.bigqueryCli } : {}),
       ...(opts.bigqueryDataFile ? { dataFile: opts.bigqueryDataFile } : {}),
       onLine: lineTo('bigquery'),
+      onSpawn: onSpawn('bigquery'),
     });
     watch('bigquery', bigqueryProc.process);
   };
@@ -204,7 +228,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   // request of every process before giving up. Locally nothing needs it.
   const functionEnv = { ...env, METADATA_SERVER_DETECTION: 'none', ...opts.functionEnv };
   const startFunction = async (fn: FunctionName): Promise<void> => {
-    const proc = await startFunctionProcess({ target: fn, port: ports.functionPorts[fn], env: functionEnv, onLine: lineTo(fn) });
+    const proc = await startFunctionProcess({ target: fn, port: ports.functionPorts[fn], env: functionEnv, onLine: lineTo(fn), onSpawn: onSpawn(fn) });
     functionProcs.set(fn, proc);
     watch(fn, proc.process);
   };
@@ -221,12 +245,32 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await createDatasetAndTables(bigquery!);
   };
 
-  const stop = async (): Promise<void> => {
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      stopping = true;
+      // The bridge first, so nothing new is delivered; it gives up on a pull or
+      // an ack after 1 s (the emulator goes down next anyway: unacked messages
+      // are redelivered, never lost, when the stack runs again on --data).
+      await bridge?.stop().catch((err: Error) => log('stack', `bridge stop: ${err.message}`));
+      await Promise.race([Promise.allSettled([pubsub?.close(), firestore?.terminate()]), sleep(500)]);
+      // Every child at once: a function's in-flight request is at-least-once
+      // (unacked, so redelivered), so there is nothing to gain from ordering
+      // the stop, and a sequential stop multiplies the grace periods.
+      const outcomes = await Promise.all(
+        [...spawned].map(async ([name, p]) => {
+          const t0 = Date.now();
+          const outcome = await p.stop(STOP_GRACE_MS);
+          if (outcome === 'killed') log('stack', `${name} (pid ${p.pid}) did not stop within ${STOP_GRACE_MS} ms of SIGTERM: sent SIGKILL to its process group`);
+          return { name, outcome, ms: Date.now() - t0 };
+        }),
+      );
+      const killed = outcomes.filter((o) => o.outcome === 'killed').length;
+      if (killed) log('stack', `${killed} of ${outcomes.length} children needed SIGKILL`);
+    })());
+  const kill = (): void => {
     stopping = true;
-    await bridge?.stop().catch((err: Error) => log('stack', `bridge stop: ${err.message}`));
-    await Promise.allSettled([pubsub?.close(), firestore?.terminate()]);
-    await Promise.allSettled([...functionProcs.values()].map((p) => p.stop()));
-    await Promise.allSettled([bigqueryProc?.stop(), pubsubEmu?.stop(), firestoreEmu?.stop()]);
+    for (const p of spawned.values()) p.kill();
   };
 
   try {
@@ -313,16 +357,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     urls,
     endpoints,
     env,
-    pids() {
-      const out: Record<string, number> = {};
-      if (pubsubEmu) out.pubsub = pubsubEmu.process.pid;
-      if (firestoreEmu) out.firestore = firestoreEmu.process.pid;
-      if (bigqueryProc) out.bigquery = bigqueryProc.process.pid;
-      for (const [fn, p] of functionProcs) out[fn] = p.process.pid;
-      return out;
-    },
+    pids: () => Object.fromEntries([...spawned].map(([name, p]) => [name, p.pid])),
     bridgeStats: () => bridge?.stats() ?? {},
+    bridgeRecords: () => bridge?.records() ?? {},
     restart,
     stop,
+    kill,
   };
 }

@@ -4,6 +4,7 @@
 // stop anything by name.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
 
 export interface ManagedProcess {
   readonly name: string;
@@ -11,8 +12,17 @@ export interface ManagedProcess {
   readonly pid: number;
   /** Resolves with the exit code (or signal name) once the leader has exited. */
   readonly exited: Promise<number | string>;
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * SIGTERM to the group; after `graceMs` (default 5 s) SIGKILL to the group.
+   * Resolves once no process of the group is left: 'stopped' if SIGTERM
+   * sufficed, 'killed' if it had to escalate (a hung or stopped child).
+   */
+  stop(graceMs?: number): Promise<StopOutcome>;
+  /** SIGKILL to the group at once (synchronous: usable from a watchdog or an exit handler). */
+  kill(): void;
 }
+
+export type StopOutcome = 'stopped' | 'killed';
 
 export interface StartOptions extends Pick<SpawnOptions, 'cwd' | 'env'> {
   name: string;
@@ -32,14 +42,35 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** True while any process of the group led by `pid` exists. */
+/**
+ * True while any live process of the group led by `pid` exists. A zombie
+ * (exited, waiting to be reaped by whatever init it was reparented to) does
+ * not count: it holds no port and runs nothing.
+ */
 export function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
-    return true;
   } catch {
     return false;
   }
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true; // no /proc: the signal probe is all there is
+  }
+  for (const d of entries) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state ppid pgrp ...
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pid && f[0] !== 'Z') return true;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return false;
 }
 
 function forwardLines(stream: NodeJS.ReadableStream | null, cb: (line: string) => void): void {
@@ -77,24 +108,32 @@ export function startProcess(opts: StartOptions): ManagedProcess {
   forwardLines(child.stdout, (l) => onLine(l, 'stdout'));
   forwardLines(child.stderr, (l) => onLine(l, 'stderr'));
 
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<StopOutcome> | undefined;
   const managed: ManagedProcess = {
     name: opts.name,
     child,
     pid,
     exited,
-    stop(graceMs = 5000): Promise<void> {
+    stop(graceMs = 5000): Promise<StopOutcome> {
       stopping ??= (async () => {
         signalGroup(pid, 'SIGTERM');
         const deadline = Date.now() + graceMs;
         while (groupAlive(pid) && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 50));
         }
-        if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
+        let outcome: StopOutcome = 'stopped';
+        if (groupAlive(pid)) {
+          signalGroup(pid, 'SIGKILL');
+          outcome = 'killed';
+        }
         while (groupAlive(pid)) await new Promise((r) => setTimeout(r, 20));
         started.delete(managed);
+        return outcome;
       })();
       return stopping;
+    },
+    kill(): void {
+      signalGroup(pid, 'SIGKILL');
     },
   };
   started.add(managed);
@@ -102,8 +141,18 @@ export function startProcess(opts: StartOptions): ManagedProcess {
 }
 
 /** Stops every process this Node process started and has not stopped yet. */
-export async function stopAllStarted(): Promise<void> {
-  await Promise.all([...started].map((p) => p.stop()));
+export async function stopAllStarted(graceMs?: number): Promise<void> {
+  await Promise.all([...started].map((p) => p.stop(graceMs)));
+}
+
+/** SIGKILL to every process group this Node process started and has not stopped yet (a hung stop's last resort). */
+export function killAllStarted(): number {
+  let n = 0;
+  for (const p of started) {
+    if (groupAlive(p.pid)) n++;
+    p.kill();
+  }
+  return n;
 }
 
 /** Last-resort cleanup when the parent exits abruptly (sync: exit handlers cannot await). */

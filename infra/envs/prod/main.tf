@@ -21,7 +21,7 @@ locals {
   functions = {
     "validate" = {
       entry_point     = "validate"
-      concurrency     = 80
+      concurrency     = 250
       subscription    = "validate-device-events"
       topic           = local.topics.device_events
       service_account = "fn-validate"
@@ -127,15 +127,20 @@ module "functions" {
   source_bucket_name = coalesce(var.source_bucket_name, "${var.project_id}-functions-source")
   labels             = var.labels
 
+  # Per function: var.function_scaling overrides the billing and instance
+  # bounds; `small` is Cloud Functions' own default size (a sixth of a vCPU,
+  # one request at a time), the cheapest where an instance idles most of the
+  # time (about 1 msg/s), with no batching across requests.
   functions = { for name, f in local.functions : name => {
     entry_point                      = f.entry_point
     service_account_email            = module.iam.function_service_account_emails[name]
-    min_instances                    = var.min_instances
-    max_instances                    = var.max_instances
-    max_instance_request_concurrency = f.concurrency
-    available_cpu                    = "1"
+    min_instances                    = coalesce(try(var.function_scaling[name].min_instances, null), var.min_instances)
+    max_instances                    = coalesce(try(var.function_scaling[name].max_instances, null), var.max_instances)
+    max_instance_request_concurrency = try(var.function_scaling[name].small, false) ? 1 : f.concurrency
+    available_cpu                    = try(var.function_scaling[name].small, false) ? "0.167" : "1"
     available_memory                 = "256Mi"
     timeout_seconds                  = 60
+    billing                          = try(var.function_scaling[name].billing, "request")
   } }
   build_service_account_email = module.iam.builder_email
 
@@ -154,6 +159,27 @@ module "functions" {
     BQ_WRITE_API = var.bigquery_write_api
   }
   settings = var.settings
+
+  depends_on = [google_project_service.api]
+}
+
+# Cloud Run request logs: one entry per push delivery, billed by Cloud
+# Logging past its free 50 GiB. Our functions log what matters themselves
+# (dead letters, retries), so by default none are kept; request_log_share
+# keeps that share of them, sampled.
+resource "google_logging_project_exclusion" "cloud_run_requests" {
+  count       = var.request_log_share < 1 ? 1 : 0
+  project     = var.project_id
+  name        = "pipeline-cloud-run-request-logs"
+  description = "Cloud Run request logs of the pipeline's functions (keeping ${var.request_log_share * 100}%)."
+  filter = join(" AND ", concat(
+    [
+      "resource.type=\"cloud_run_revision\"",
+      "log_id(\"run.googleapis.com/requests\")",
+      "resource.labels.service_name=(${join(" OR ", [for name, _ in local.functions : "\"${name}\""])})",
+    ],
+    var.request_log_share > 0 ? ["sample(insertId, ${1 - var.request_log_share})"] : [],
+  ))
 
   depends_on = [google_project_service.api]
 }

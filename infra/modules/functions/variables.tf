@@ -50,6 +50,11 @@ variable "functions" {
     available_cpu                    = optional(string, "1")
     available_memory                 = optional(string, "256Mi")
     timeout_seconds                  = optional(number, 60)
+    # Cloud Run billing: "request" (CPU only while requests are in flight,
+    # busy time rounded up to 100 ms, plus a fee per request) or "instance"
+    # (every instance's whole life at a lower rate, no request fee). `npm run
+    # cost` shows where each pays off; the README recommends by rate.
+    billing = optional(string, "request")
   }))
   validation {
     condition     = alltrue([for name, _ in var.functions : can(regex("^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$", name))])
@@ -71,6 +76,15 @@ variable "functions" {
     # Cloud Run serves more than one request per instance only with a whole CPU.
     condition     = alltrue([for _, f in var.functions : f.max_instance_request_concurrency == 1 || try(tonumber(f.available_cpu) >= 1, false)])
     error_message = "max_instance_request_concurrency > 1 needs available_cpu >= 1."
+  }
+  validation {
+    condition     = alltrue([for _, f in var.functions : contains(["request", "instance"], f.billing)])
+    error_message = "billing must be \"request\" or \"instance\"."
+  }
+  validation {
+    # Cloud Run refuses instance-based billing below one vCPU.
+    condition     = alltrue([for _, f in var.functions : f.billing == "request" || try(tonumber(f.available_cpu) >= 1, false)])
+    error_message = "billing = \"instance\" needs available_cpu >= 1."
   }
   validation {
     condition     = alltrue([for _, f in var.functions : can(regex("^[0-9]+(Mi|Gi)$", f.available_memory))])
