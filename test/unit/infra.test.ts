@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DATASET, FUNCTIONS, FUNCTION_HEAP_MIB, FUNCTION_NAMES, TABLES, TOPICS } from '../../functions/lib/names.js';
 import { INT_SETTINGS, loadConfig } from '../../functions/lib/config.js';
 import { ALL_TABLES } from '../../schemas/bigquery-tables.js';
+import { DEDUP_VIEWS, dedupViewSql } from '../../schemas/bigquery-views.js';
 import { REST_TYPE, type RestField } from '../../tools/gen-infra/bigquery-schema-json.js';
 import { generatedFiles } from '../../tools/gen-infra/main.js';
 import {
@@ -125,7 +126,7 @@ describe('infra/ (Terraform) matches the code', function () {
 
     it('functions get the topic and dataset names config.ts reads', function () {
       const env = body(envModule('functions').environment, 'module.functions environment');
-      assert.deepEqual(Object.keys(env).sort(), ['BQ_DATASET', 'GOOGLE_CLOUD_PROJECT', 'LOG_LEVEL', 'NODE_OPTIONS', 'PUBLISH_ORDERING_KEYS', 'TOPIC_DEADLETTER', 'TOPIC_ENRICHED', 'TOPIC_VALID']);
+      assert.deepEqual(Object.keys(env).sort(), ['BQ_DATASET', 'BQ_WRITE_API', 'GOOGLE_CLOUD_PROJECT', 'LOG_LEVEL', 'NODE_OPTIONS', 'PUBLISH_ORDERING_KEYS', 'TOPIC_DEADLETTER', 'TOPIC_ENRICHED', 'TOPIC_VALID']);
       assert.equal(env.NODE_OPTIONS, `--max-old-space-size=${FUNCTION_HEAP_MIB}`, 'NODE_OPTIONS heap cap differs from FUNCTION_HEAP_MIB');
       assert.equal(topicOf(env.TOPIC_VALID, 'TOPIC_VALID'), TOPICS.valid);
       assert.equal(topicOf(env.TOPIC_ENRICHED, 'TOPIC_ENRICHED'), TOPICS.enriched);
@@ -180,6 +181,20 @@ describe('infra/ (Terraform) matches the code', function () {
           assert.equal(got.mode, col.mode, `${t.tableId}.${col.name}: mode ${got.mode}, code has ${col.mode}`);
           assert.ok(got.description, `${t.tableId}.${col.name}: no description`);
         }
+      });
+    }
+
+    for (const v of DEDUP_VIEWS) {
+      it(`${v.viewId}: the view schemas/bigquery-views.ts defines (same key, order and base table)`, function () {
+        const view = resources(files, 'google_bigquery_table').find((r) => r.name === v.viewId);
+        assert.ok(view, `no ${v.viewId} view`);
+        assert.equal(view.body.table_id, v.viewId);
+        const q = str(block(view.body, 'view')?.query, 'view query').replace(/\s+/g, ' ').trim();
+        const want = dedupViewSql(v, `TABLE_REF`).replace(/\s+/g, ' ');
+        const tableRef = new RegExp(`\\$\\{google_bigquery_table\\.table\\["${v.table}"\\]\\.table_id\\}\``);
+        assert.match(q, tableRef, 'reads its base table');
+        assert.equal(q.replace(/`[^`]*`/, 'TABLE_REF'), want);
+        assert.equal(block(view.body, 'view')?.use_legacy_sql, false);
       });
     }
 

@@ -64,6 +64,8 @@ locals {
   apis = [
     "artifactregistry.googleapis.com",
     "bigquery.googleapis.com",
+    # The Storage Write API the BigQuery sinks append through (BQ_WRITE_API=storage-write).
+    "bigquerystorage.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
     "firebaserules.googleapis.com",
@@ -153,6 +155,8 @@ module "functions" {
     NODE_OPTIONS = "--max-old-space-size=128"
     # Ordering keys only when some subscription is ordered (see ordered_subscriptions).
     PUBLISH_ORDERING_KEYS = length(var.ordered_subscriptions) > 0 ? "true" : "false"
+    # How sinkBigquery and sinkDeadletter write (functions/lib/config.ts).
+    BQ_WRITE_API = var.bigquery_write_api
   }
   settings = var.settings
 

@@ -17,6 +17,22 @@ variable "region" {
   }
 }
 
+variable "bigquery_write_api" {
+  type        = string
+  description = <<-EOT
+    How the BigQuery sinks write: "storage-write" (the Storage Write API's
+    default stream: billed by bytes, first 2 TiB a month free, at-least-once,
+    read exactly-once through the *_dedup views) or "insert-all" (legacy
+    streaming inserts: billed per row with a 1 KB minimum, insertId de-dup
+    best effort).
+  EOT
+  default     = "storage-write"
+  validation {
+    condition     = contains(["storage-write", "insert-all"], var.bigquery_write_api)
+    error_message = "bigquery_write_api must be storage-write or insert-all."
+  }
+}
+
 variable "bigquery_location" {
   type        = string
   description = "BigQuery dataset location (EU, US or a region)."

@@ -108,11 +108,11 @@ variable "build_service_account_email" {
 
 variable "environment" {
   type        = map(string)
-  description = "Environment variables every function gets (names read by functions/lib/config.ts: GOOGLE_CLOUD_PROJECT, BQ_DATASET, TOPIC_VALID, TOPIC_ENRICHED, TOPIC_DEADLETTER, LOG_LEVEL, PUBLISH_ORDERING_KEYS)."
+  description = "Environment variables every function gets (names read by functions/lib/config.ts: GOOGLE_CLOUD_PROJECT, BQ_DATASET, TOPIC_VALID, TOPIC_ENRICHED, TOPIC_DEADLETTER, LOG_LEVEL, PUBLISH_ORDERING_KEYS, BQ_WRITE_API; and NODE_OPTIONS for the heap cap)."
   default     = {}
   validation {
-    condition     = alltrue([for k, _ in var.environment : contains(["GOOGLE_CLOUD_PROJECT", "BQ_DATASET", "TOPIC_VALID", "TOPIC_ENRICHED", "TOPIC_DEADLETTER", "LOG_LEVEL", "PUBLISH_ORDERING_KEYS"], k)])
-    error_message = "environment may only set GOOGLE_CLOUD_PROJECT, BQ_DATASET, TOPIC_VALID, TOPIC_ENRICHED, TOPIC_DEADLETTER, LOG_LEVEL, PUBLISH_ORDERING_KEYS (numeric limits go in settings)."
+    condition     = alltrue([for k, _ in var.environment : contains(["GOOGLE_CLOUD_PROJECT", "BQ_DATASET", "TOPIC_VALID", "TOPIC_ENRICHED", "TOPIC_DEADLETTER", "LOG_LEVEL", "PUBLISH_ORDERING_KEYS", "BQ_WRITE_API", "NODE_OPTIONS"], k)])
+    error_message = "environment may only set GOOGLE_CLOUD_PROJECT, BQ_DATASET, TOPIC_VALID, TOPIC_ENRICHED, TOPIC_DEADLETTER, LOG_LEVEL, PUBLISH_ORDERING_KEYS, BQ_WRITE_API, NODE_OPTIONS (numeric limits go in settings)."
   }
 }
 
