@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DATASET, FUNCTIONS, FUNCTION_HEAP_MIB, FUNCTION_NAMES, GATEWAY_ROUTE, TABLES, TOPICS } from '../../functions/lib/names.js';
 import { INT_SETTINGS, loadConfig } from '../../functions/lib/config.js';
 import { ALL_TABLES } from '../../schemas/bigquery-tables.js';
+import { DEDUP_VIEWS, dedupViewSql } from '../../schemas/bigquery-views.js';
 import { REST_TYPE, type RestField } from '../../tools/gen-infra/bigquery-schema-json.js';
 import { generatedFiles } from '../../tools/gen-infra/main.js';
 import {
@@ -125,7 +126,7 @@ describe('infra/ (Terraform) matches the code', function () {
 
     it('functions get the topic and dataset names config.ts reads', function () {
       const env = body(envModule('functions').environment, 'module.functions environment');
-      assert.deepEqual(Object.keys(env).sort(), ['BQ_DATASET', 'GOOGLE_CLOUD_PROJECT', 'LOG_LEVEL', 'NODE_OPTIONS', 'PUBLISH_ORDERING_KEYS', 'TOPIC_DEADLETTER', 'TOPIC_ENRICHED', 'TOPIC_VALID']);
+      assert.deepEqual(Object.keys(env).sort(), ['BQ_DATASET', 'BQ_WRITE_API', 'GOOGLE_CLOUD_PROJECT', 'LOG_LEVEL', 'NODE_OPTIONS', 'PUBLISH_ORDERING_KEYS', 'TOPIC_DEADLETTER', 'TOPIC_ENRICHED', 'TOPIC_VALID']);
       assert.equal(env.NODE_OPTIONS, `--max-old-space-size=${FUNCTION_HEAP_MIB}`, 'NODE_OPTIONS heap cap differs from FUNCTION_HEAP_MIB');
       assert.equal(topicOf(env.TOPIC_VALID, 'TOPIC_VALID'), TOPICS.valid);
       assert.equal(topicOf(env.TOPIC_ENRICHED, 'TOPIC_ENRICHED'), TOPICS.enriched);
@@ -180,6 +181,20 @@ describe('infra/ (Terraform) matches the code', function () {
           assert.equal(got.mode, col.mode, `${t.tableId}.${col.name}: mode ${got.mode}, code has ${col.mode}`);
           assert.ok(got.description, `${t.tableId}.${col.name}: no description`);
         }
+      });
+    }
+
+    for (const v of DEDUP_VIEWS) {
+      it(`${v.viewId}: the view schemas/bigquery-views.ts defines (same key, order and base table)`, function () {
+        const view = resources(files, 'google_bigquery_table').find((r) => r.name === v.viewId);
+        assert.ok(view, `no ${v.viewId} view`);
+        assert.equal(view.body.table_id, v.viewId);
+        const q = str(block(view.body, 'view')?.query, 'view query').replace(/\s+/g, ' ').trim();
+        const want = dedupViewSql(v, `TABLE_REF`).replace(/\s+/g, ' ');
+        const tableRef = new RegExp(`\\$\\{google_bigquery_table\\.table\\["${v.table}"\\]\\.table_id\\}\``);
+        assert.match(q, tableRef, 'reads its base table');
+        assert.equal(q.replace(/`[^`]*`/, 'TABLE_REF'), want);
+        assert.equal(block(view.body, 'view')?.use_legacy_sql, false);
       });
     }
 
@@ -284,13 +299,32 @@ describe('infra/ (Terraform) matches the code', function () {
     it('every function: concurrency > 1 with a whole CPU, 256Mi, its own service account', function () {
       const m = str(envModule('functions').functions, 'module.functions functions');
       // The value is each function's `concurrency` (checked against names.ts above).
-      assert.match(m, /max_instance_request_concurrency\s*=\s*f\.concurrency\b/, 'max_instance_request_concurrency must come from locals.functions');
+      assert.match(m, /max_instance_request_concurrency\s*=\s*try\(var\.function_scaling\[name\]\.small, false\) \? 1 : f\.concurrency\b/, 'max_instance_request_concurrency must come from locals.functions (1 for a small instance)');
       for (const name of FUNCTION_NAMES) assert.ok(FUNCTIONS[name].concurrency > 1 && FUNCTIONS[name].concurrency <= 1000, `${name}: concurrency must be 2..1000`);
-      assert.match(m, /available_cpu\s*=\s*"1"/);
+      assert.match(m, /available_cpu\s*=\s*try\(var\.function_scaling\[name\]\.small, false\) \? "0\.167" : "1"/);
+      assert.match(m, /billing\s*=\s*try\(var\.function_scaling\[name\]\.billing, "request"\)/);
       assert.match(m, /available_memory\s*=\s*"256Mi"/);
       assert.match(m, /service_account_email\s*=\s*module\.iam\.function_service_account_emails\[name\]/);
       const sas = Object.values(envFunctions).map((f) => f.service_account);
       assert.equal(new Set(sas).size, sas.length, `service accounts are shared: ${JSON.stringify(sas)}`);
+    });
+
+    it('billing is set on each function\'s Cloud Run service (request: CPU throttling on; instance: off)', function () {
+      const r = resources(files, 'terraform_data').find((x) => (x as { name?: string }).name === 'billing') as { body: HclBody } | undefined;
+      assert.ok(r, 'terraform_data "billing" in the functions module');
+      const text = JSON.stringify(r.body);
+      assert.match(text, /--no-cpu-throttling/);
+      assert.match(text, /--cpu-throttling/);
+      assert.match(text, /each\.value\.billing == \\"instance\\"/);
+    });
+
+    it('Cloud Run request logs of the functions are excluded, or sampled by request_log_share', function () {
+      const ex = resources(files, 'google_logging_project_exclusion');
+      assert.equal(ex.length, 1);
+      const text = JSON.stringify((ex[0] as { body: HclBody }).body);
+      assert.match(text, /run\.googleapis\.com\/requests/);
+      assert.match(text, /sample\(insertId/);
+      assert.match(text, /var\.request_log_share < 1/);
     });
 
     it('int-settings.json lists every INT_SETTINGS variable with its bounds', function () {

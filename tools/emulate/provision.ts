@@ -8,6 +8,7 @@ import { Firestore } from '@google-cloud/firestore';
 import { PubSub, type CreateSubscriptionOptions } from '@google-cloud/pubsub';
 import { COLLECTIONS, DATASET, FUNCTIONS, FUNCTION_NAMES, GATEWAY_ROUTE, TOPICS, type FunctionName } from '../../functions/lib/names.js';
 import { ALL_TABLES, tableResource } from '../../schemas/bigquery-tables.js';
+import { DEDUP_VIEWS, dedupViewSql } from '../../schemas/bigquery-views.js';
 import { loadFirestoreRules } from './gcloud-emulators.js';
 import { repoPath } from './repo-root.js';
 import { SEED_DEVICES, deviceDocument, type SeedDevice } from './seed.js';
@@ -105,6 +106,17 @@ export async function createDatasetAndTables(bigquery: BigQuery): Promise<void> 
     if (tableExists) continue;
     try {
       await dataset.createTable(t.tableId, tableResource(t));
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+  }
+  // The de-dup views analysts query (the read side of exactly-once), as infra/ creates them.
+  const projectId = await bigquery.getProjectId();
+  for (const v of DEDUP_VIEWS) {
+    const [viewExists] = await dataset.table(v.viewId).exists();
+    if (viewExists) continue;
+    try {
+      await dataset.createTable(v.viewId, { description: v.description, view: { query: dedupViewSql(v, `\`${projectId}.${DATASET}.${v.table}\``), useLegacySql: false } });
     } catch (err) {
       if ((err as { code?: number }).code !== 409) throw err;
     }

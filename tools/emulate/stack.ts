@@ -20,7 +20,7 @@ import {
   tablesExist,
   type DeliveryMode,
 } from './provision.js';
-import { PushBridge, type BridgeTarget, type TargetStats } from './push-bridge.js';
+import { PushBridge, type BridgeTarget, type DeliveryRecord, type TargetStats } from './push-bridge.js';
 import { seedGatewayRegistry, startGatewayProcess, type GatewayPorts, type RunningGatewayProcess } from './gateway-component.js';
 import type { ManagedProcess } from '../lib/process-group.js';
 import { repoPath } from './repo-root.js';
@@ -95,6 +95,8 @@ export interface Stack {
   /** Process ids of every child, by component (for the pid file and for fault injection). */
   pids(): Record<string, number>;
   bridgeStats(): Record<string, TargetStats>;
+  /** Each push delivery's span and billable size, per function (bridge delivery only; empty otherwise). */
+  bridgeRecords(): Record<string, readonly DeliveryRecord[]>;
   /** Kills and restarts one component on the same port, then provisions what it lost. */
   restart(component: RestartableComponent): Promise<void>;
   /**
@@ -384,6 +386,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     },
     pids: () => Object.fromEntries([...spawned].map(([name, p]) => [name, p.pid])),
     bridgeStats: () => bridge?.stats() ?? {},
+    bridgeRecords: () => bridge?.records() ?? {},
     restart,
     stop,
     kill,

@@ -2,6 +2,7 @@
 // DuckDB's built-ins differ (errors instead of Infinity/NULL, 0-based OFFSET,
 // JSON_VALUE returning NULL for objects). Created on every start.
 import { EXTRA_MACROS } from './functions-extra.js';
+import { GEOGRAPHY_MACROS } from './geography.js';
 
 export const MACROS: readonly string[] = [
   // BigQuery `/` always yields FLOAT64 and raises on a zero divisor.
@@ -29,4 +30,5 @@ export const MACROS: readonly string[] = [
   `CREATE OR REPLACE MACRO bq_greatest2(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE greatest(a, b) END`,
   `CREATE OR REPLACE MACRO bq_least2(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE least(a, b) END`,
   ...EXTRA_MACROS,
+  ...GEOGRAPHY_MACROS,
 ];

@@ -66,6 +66,8 @@ locals {
   apis = [
     "artifactregistry.googleapis.com",
     "bigquery.googleapis.com",
+    # The Storage Write API the BigQuery sinks append through (BQ_WRITE_API=storage-write).
+    "bigquerystorage.googleapis.com",
     "compute.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
@@ -129,15 +131,20 @@ module "functions" {
   source_bucket_name = coalesce(var.source_bucket_name, "${var.project_id}-functions-source")
   labels             = var.labels
 
+  # Per function: var.function_scaling overrides the billing and instance
+  # bounds; `small` is Cloud Functions' own default size (a sixth of a vCPU,
+  # one request at a time), the cheapest where an instance idles most of the
+  # time (about 1 msg/s), with no batching across requests.
   functions = { for name, f in local.functions : name => {
     entry_point                      = f.entry_point
     service_account_email            = module.iam.function_service_account_emails[name]
-    min_instances                    = var.min_instances
-    max_instances                    = var.max_instances
-    max_instance_request_concurrency = f.concurrency
-    available_cpu                    = "1"
+    min_instances                    = coalesce(try(var.function_scaling[name].min_instances, null), var.min_instances)
+    max_instances                    = coalesce(try(var.function_scaling[name].max_instances, null), var.max_instances)
+    max_instance_request_concurrency = try(var.function_scaling[name].small, false) ? 1 : f.concurrency
+    available_cpu                    = try(var.function_scaling[name].small, false) ? "0.167" : "1"
     available_memory                 = "256Mi"
     timeout_seconds                  = 60
+    billing                          = try(var.function_scaling[name].billing, "request")
   } }
   build_service_account_email = module.iam.builder_email
 
@@ -152,8 +159,31 @@ module "functions" {
     NODE_OPTIONS = "--max-old-space-size=128"
     # Ordering keys only when some subscription is ordered (see ordered_subscriptions).
     PUBLISH_ORDERING_KEYS = length(var.ordered_subscriptions) > 0 ? "true" : "false"
+    # How sinkBigquery and sinkDeadletter write (functions/lib/config.ts).
+    BQ_WRITE_API = var.bigquery_write_api
   }
   settings = var.settings
+
+  depends_on = [google_project_service.api]
+}
+
+# Cloud Run request logs: one entry per push delivery, billed by Cloud
+# Logging past its free 50 GiB. Our functions log what matters themselves
+# (dead letters, retries), so by default none are kept; request_log_share
+# keeps that share of them, sampled.
+resource "google_logging_project_exclusion" "cloud_run_requests" {
+  count       = var.request_log_share < 1 ? 1 : 0
+  project     = var.project_id
+  name        = "pipeline-cloud-run-request-logs"
+  description = "Cloud Run request logs of the pipeline's functions (keeping ${var.request_log_share * 100}%)."
+  filter = join(" AND ", concat(
+    [
+      "resource.type=\"cloud_run_revision\"",
+      "log_id(\"run.googleapis.com/requests\")",
+      "resource.labels.service_name=(${join(" OR ", [for name, _ in local.functions : "\"${name}\""])})",
+    ],
+    var.request_log_share > 0 ? ["sample(insertId, ${1 - var.request_log_share})"] : [],
+  ))
 
   depends_on = [google_project_service.api]
 }

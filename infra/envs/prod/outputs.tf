@@ -28,6 +28,11 @@ output "readings_dedup_view" {
   value       = module.bigquery.readings_dedup_view
 }
 
+output "dedup_views" {
+  description = "Every de-duplicating view (readings_dedup, events_dedup, deadletter_dedup): what analysts query."
+  value       = module.bigquery.dedup_views
+}
+
 output "source_object" {
   description = "The deployed source archive."
   value       = module.functions.source_object

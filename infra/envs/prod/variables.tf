@@ -17,6 +17,22 @@ variable "region" {
   }
 }
 
+variable "bigquery_write_api" {
+  type        = string
+  description = <<-EOT
+    How the BigQuery sinks write: "storage-write" (the Storage Write API's
+    default stream: billed by bytes, first 2 TiB a month free, at-least-once,
+    read exactly-once through the *_dedup views) or "insert-all" (legacy
+    streaming inserts: billed per row with a 1 KB minimum, insertId de-dup
+    best effort).
+  EOT
+  default     = "storage-write"
+  validation {
+    condition     = contains(["storage-write", "insert-all"], var.bigquery_write_api)
+    error_message = "bigquery_write_api must be storage-write or insert-all."
+  }
+}
+
 variable "bigquery_location" {
   type        = string
   description = "BigQuery dataset location (EU, US or a region)."
@@ -64,6 +80,45 @@ variable "min_instances" {
   validation {
     condition     = var.min_instances >= 0 && var.min_instances <= 10
     error_message = "min_instances must be between 0 and 10."
+  }
+}
+
+variable "function_scaling" {
+  description = <<-EOT
+    Per function (Cloud Run service name, e.g. "validate"), overriding the
+    defaults: billing "request" (default) or "instance"; min_instances and
+    max_instances (else var.min_instances / var.max_instances); small = true
+    for a sixth of a vCPU and one request at a time (request billing only).
+    `npm run cost -- --rate N` prints which pays at your rate.
+  EOT
+  type = map(object({
+    billing       = optional(string, "request")
+    min_instances = optional(number)
+    max_instances = optional(number)
+    small         = optional(bool, false)
+  }))
+  default = {}
+  validation {
+    condition     = alltrue([for name, _ in var.function_scaling : contains(["validate", "enrich", "sink-bigquery", "sink-firestore", "sink-deadletter"], name)])
+    error_message = "function_scaling keys must be function service names: validate, enrich, sink-bigquery, sink-firestore, sink-deadletter."
+  }
+  validation {
+    condition     = alltrue([for _, f in var.function_scaling : contains(["request", "instance"], f.billing) && !(f.small && f.billing == "instance")])
+    error_message = "billing must be \"request\" or \"instance\", and a small instance bills by request only."
+  }
+  validation {
+    condition     = alltrue([for _, f in var.function_scaling : (f.min_instances == null ? 0 : f.min_instances) >= 0 && (f.max_instances == null ? 1 : f.max_instances) >= 1 && (f.max_instances == null ? 1000 : f.max_instances) <= 1000])
+    error_message = "min_instances >= 0 and 1 <= max_instances <= 1000."
+  }
+}
+
+variable "request_log_share" {
+  type        = number
+  description = "Share of Cloud Run request log entries of the functions that Cloud Logging keeps (0 = all excluded, the default; 1 = no exclusion)."
+  default     = 0
+  validation {
+    condition     = var.request_log_share >= 0 && var.request_log_share <= 1
+    error_message = "request_log_share must be between 0 and 1."
   }
 }
 
