@@ -4,6 +4,7 @@
 import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { tableSql } from './catalog.js';
 import { BqError, datasetNotFound, invalidQuery, tableNotFound } from './errors.js';
+import { informationSchemaSql } from './information-schema.js';
 import type { EmulatorState } from './state.js';
 import { ParamResolver, type QueryParameter } from './sql/params.js';
 import { GoogleSqlTranslator, type StatementType, type TableTarget } from './sql/translate.js';
@@ -76,6 +77,7 @@ export function translateQuery(state: EmulatorState, req: QueryRequest): Transla
     defaultProject: req.project,
     defaultDataset: req.defaultDataset,
     params: new ParamResolver(req.queryParameters ?? [], req.parameterMode),
+    informationSchema: (parts) => informationSchemaSql(state, req.project, parts),
     resolveTable: (t) => {
       if (!state.catalog.getDataset(t.project, t.dataset)) throw datasetNotFound(t.project, t.dataset);
       const meta = state.catalog.getTable(t.project, t.dataset, t.table);

@@ -116,4 +116,25 @@ describe('integration: BigQuery emulator DDL in SQL (CREATE/DROP/ALTER/TRUNCATE)
     await q('DROP TABLE ddl.readings');
     await assert.rejects(ds.table('readings').getMetadata(), /Not found/);
   });
+
+  it('INFORMATION_SCHEMA.TABLES, COLUMNS and JOBS describe the catalog and the job store', async () => {
+    await q('CREATE TABLE ddl.t1 (id INT64 NOT NULL, at TIMESTAMP, tags ARRAY<STRING>, pos STRUCT<lat FLOAT64, ok BOOL>) PARTITION BY DATE(at) CLUSTER BY id');
+    await q('CREATE VIEW ddl.v1 AS SELECT id FROM ddl.t1');
+    const tables = await q('SELECT table_catalog, table_schema, table_name, table_type, is_insertable_into FROM ddl.INFORMATION_SCHEMA.TABLES ORDER BY table_name');
+    assert.deepEqual(tables, [
+      { table_catalog: 'demo-iot', table_schema: 'ddl', table_name: 't1', table_type: 'BASE TABLE', is_insertable_into: 'YES' },
+      { table_catalog: 'demo-iot', table_schema: 'ddl', table_name: 'v1', table_type: 'VIEW', is_insertable_into: 'NO' },
+    ]);
+    const cols = await q("SELECT column_name, ordinal_position, is_nullable, data_type, is_partitioning_column, clustering_ordinal_position FROM `demo-iot.ddl.INFORMATION_SCHEMA.COLUMNS` WHERE table_name = 't1' ORDER BY ordinal_position");
+    assert.deepEqual(cols, [
+      { column_name: 'id', ordinal_position: 1, is_nullable: 'NO', data_type: 'INT64', is_partitioning_column: 'NO', clustering_ordinal_position: 1 },
+      { column_name: 'at', ordinal_position: 2, is_nullable: 'YES', data_type: 'TIMESTAMP', is_partitioning_column: 'YES', clustering_ordinal_position: null },
+      { column_name: 'tags', ordinal_position: 3, is_nullable: 'YES', data_type: 'ARRAY<STRING>', is_partitioning_column: 'NO', clustering_ordinal_position: null },
+      { column_name: 'pos', ordinal_position: 4, is_nullable: 'YES', data_type: 'STRUCT<lat FLOAT64, ok BOOL>', is_partitioning_column: 'NO', clustering_ordinal_position: null },
+    ]);
+    const jobs = await q("SELECT job_type, statement_type, state, query FROM `region-us`.INFORMATION_SCHEMA.JOBS WHERE query LIKE 'CREATE VIEW ddl.v1%'");
+    assert.deepEqual(jobs, [{ job_type: 'QUERY', statement_type: 'CREATE_VIEW', state: 'DONE', query: 'CREATE VIEW ddl.v1 AS SELECT id FROM ddl.t1' }]);
+    assert.match((await rejects(q('SELECT * FROM ddl.INFORMATION_SCHEMA.JOBS'))).message, /region/);
+    assert.match((await rejects(q('SELECT * FROM ddl.INFORMATION_SCHEMA.ROUTINES'))).message, /ROUTINES is not supported/);
+  });
 });
