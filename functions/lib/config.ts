@@ -47,6 +47,13 @@ export const INT_SETTINGS = {
   // latency is throughput (http bench: about 4,800 vs 3,400 req/s). Requests
   // arriving within the millisecond still share one publish call.
   publishBatchMaxMs: { env: 'PUBLISH_BATCH_MAX_MS', default: 1, min: 0, max: 1000, doc: 'longest a published message waits to share a Pub/Sub publish request' },
+  // 14 MiB: a push of Pub/Sub's largest message (10 MB, base64 in JSON) fits,
+  // so every real push is read and dead-lettered by name; Cloud Run's own cap is 32 MiB.
+  maxRequestBytes: { env: 'MAX_REQUEST_BYTES', default: 14 * 1024 * 1024, min: 64 * 1024, max: 32 * 1024 * 1024, doc: 'largest HTTP request body a function reads (bigger: 413, unread)' },
+  // The framework keeps about twice a body while a request runs (raw bytes and
+  // parsed JSON): 32 MiB of bodies stays well inside a 256 MiB instance, and 80
+  // pushes of the largest accepted message (256 KiB, ~350 KiB as a push) fit at once.
+  requestBytesInFlight: { env: 'REQUEST_BYTES_IN_FLIGHT', default: 32 * 1024 * 1024, min: 1024 * 1024, max: 1024 * 1024 * 1024, doc: 'request body bytes one instance admits at once (more wait, unread)' },
   deadLetterPayloadMaxBytes: { env: 'DEADLETTER_PAYLOAD_MAX_BYTES', default: 256 * 1024, min: 1024, max: 5 * 1024 * 1024, doc: 'raw bytes kept per dead letter (longer ones are truncated, with size and sha256)' },
 } as const satisfies Record<string, IntSpec>;
 

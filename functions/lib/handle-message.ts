@@ -50,6 +50,12 @@ export interface HandleOptions {
    * the event's data as JSON text).
    */
   onPermanent?: (err: PermanentError, msg: PubSubMessage) => Promise<void>;
+  /**
+   * Messages larger than this are dead-lettered as `oversize` from the
+   * encoded data's length, without ever being decoded whole (validate:
+   * MAX_MESSAGE_BYTES). Unset: every message is decoded.
+   */
+  maxDataBytes?: number;
 }
 
 /**
@@ -66,11 +72,18 @@ export async function handlePubSubEvent(
   const ctx: MessageContext = {};
   let msg: PubSubMessage;
   try {
-    msg = fromCloudEvent(event);
+    const limits =
+      options.maxDataBytes === undefined ? undefined : { maxDataBytes: options.maxDataBytes, keepBytes: (deps ?? (instanceDeps ??= defaultDeps())).payloadMaxBytes };
+    msg = fromCloudEvent(event, limits);
   } catch (err) {
     if (!isPermanent(err)) throw err;
     // The platform's envelope itself is broken: keep what we got as the payload.
     msg = { data: Buffer.from(safeStringify(event.data), 'utf8'), attributes: {}, messageId: String(event.id ?? ''), publishTime: String(event.time ?? '') };
+    await (options.onPermanent ? options.onPermanent(err, msg) : deadLetter(stage, err, msg, ctx, deps));
+    return;
+  }
+  if (msg.oversize && options.maxDataBytes !== undefined) {
+    const err = new PermanentError('oversize', `${msg.oversize.size} bytes > ${options.maxDataBytes}`);
     await (options.onPermanent ? options.onPermanent(err, msg) : deadLetter(stage, err, msg, ctx, deps));
     return;
   }

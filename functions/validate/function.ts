@@ -26,5 +26,5 @@ functions.cloudEvent('validate', (event: functions.CloudEvent<unknown>) =>
         });
       }),
     );
-  }),
+  }, undefined, { maxDataBytes: config().maxMessageBytes }),
 );
