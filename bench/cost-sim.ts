@@ -2,7 +2,8 @@
 // request with the same batching rule the functions use (functions/lib/
 // group-commit.ts): a request's items join the open batch, which is flushed
 // when it is full or `windowS` after its first item; with `earlyFlush`, a
-// request that finds no batch open and no flush running is flushed at once.
+// request that finds no batch open and comes a window or more after the one
+// before is flushed at once.
 // Each request ends when the flush carrying its items returns. The spans come
 // out for billBusySpans (bench/cost.ts), and the batches for the next hop.
 // Deterministic: a seeded generator, so the model prints the same figures.
@@ -62,15 +63,16 @@ export function simulateInstance(load: InstanceLoad): InstanceRun {
     flushes = arrivals.length;
   } else {
     let open: { deadline: number; items: number; members: number[] } | undefined;
-    let flushDoneBy = Number.NEGATIVE_INFINITY;
+    let lastReady = Number.NEGATIVE_INFINITY;
     const seal = (b: { members: number[] }, at: number): void => {
       const done = at + p.flushLatencyS;
-      flushDoneBy = Math.max(flushDoneBy, done);
       for (const m of b.members) ends[m] = done;
       flushes++;
     };
     arrivals.forEach((a, i) => {
       const ready = a + load.cpuPerRequestS;
+      const gap = ready - lastReady;
+      lastReady = ready;
       if (open && open.deadline <= ready) {
         seal(open, open.deadline);
         open = undefined;
@@ -85,7 +87,7 @@ export function simulateInstance(load: InstanceLoad): InstanceRun {
         flushes += load.itemsPerRequest / p.maxItems - 1;
         return;
       }
-      if (!open && p.earlyFlush && flushDoneBy <= ready) {
+      if (!open && p.earlyFlush && gap >= p.windowS) {
         seal({ members: [i] }, ready);
         return;
       }

@@ -1,22 +1,27 @@
-// enrich's adapter: events-valid push -> registry lookup (cached) -> one
-// EnrichedEvent on events-enriched (ordering key = deviceId when PUBLISH_ORDERING_KEYS). Unknown,
-// disabled and malformed registry entries are dead-lettered by
-// handlePubSubEvent with the events-valid bytes; Firestore or publish
-// failures are thrown and retried.
+// enrich's adapter: an events-valid message (a batch of events, possibly from
+// many devices) -> registry lookup per event (cached) -> the enriched events
+// on events-enriched, batched with those of concurrent requests on this
+// instance. An event that fails for good (unknown or disabled device, a
+// malformed registry entry or event) is dead-lettered on its own, with its
+// own bytes and ids; the rest go on. Firestore or publish failures are thrown
+// and the whole delivery retried (eventIds make the repeats harmless).
 import * as functions from '@google-cloud/functions-framework';
 import { config } from '../lib/config.js';
+import { isPermanent } from '../lib/errors.js';
+import { EventBatcher, eventFailure, parseEventMessage } from '../lib/event-message.js';
+import type { EnrichedEvent } from '../lib/events.js';
 import { COLLECTIONS } from '../lib/names.js';
 import { firestore } from '../lib/firestore-client.js';
-import { handlePubSubEvent } from '../lib/handle-message.js';
-import { publishJson, publisher } from '../lib/pubsub-clients.js';
+import { handlePubSubEvent, type EventFailure } from '../lib/handle-message.js';
+import { publisher } from '../lib/pubsub-clients.js';
 import { parsedDocumentLookup } from './device-cache.js';
 import { parseDeviceRecord } from './device-record.js';
 import { enrichEvent, type EnrichDeps } from './enrich-event.js';
-import { parseValidEvent } from './valid-event-message.js';
+import { validEventFrom } from './valid-event-message.js';
 
-let deps: EnrichDeps | undefined;
+let deps: { enrich: EnrichDeps; out: EventBatcher<EnrichedEvent> } | undefined;
 
-function instanceDeps(): EnrichDeps {
+function instanceDeps(): { enrich: EnrichDeps; out: EventBatcher<EnrichedEvent> } {
   if (!deps) {
     const cfg = config();
     const db = firestore();
@@ -29,21 +34,43 @@ function instanceDeps(): EnrichDeps {
       parseDeviceRecord,
       { ttlMs: cfg.deviceCacheTtlMs, maxEntries: cfg.deviceCacheMax },
     );
-    deps = { getDevice };
+    const ordering = cfg.publishOrderingKeys;
+    const out = new EventBatcher<EnrichedEvent>(publisher(cfg.topicEnriched, { ordering }), {
+      windowMs: cfg.eventBatchWindowMs,
+      maxEvents: cfg.eventBatchMaxEvents,
+      maxBytes: cfg.eventBatchMaxBytes,
+      ordering,
+    });
+    deps = { enrich: { getDevice }, out };
   }
   return deps;
 }
 
 functions.cloudEvent('enrich', (event: functions.CloudEvent<unknown>) =>
   handlePubSubEvent('enrich', event, async (msg, ctx) => {
-    const valid = parseValidEvent(msg.data);
-    ctx.deviceId = valid.deviceId;
-    ctx.eventId = valid.eventId;
-    const enriched = await enrichEvent(valid, instanceDeps());
-    const ordering = config().publishOrderingKeys;
-    await publishJson(publisher(config().topicEnriched, { ordering }), enriched, {
-      attributes: { eventId: enriched.eventId, deviceId: enriched.deviceId, tenantId: enriched.tenantId },
-      ...(ordering ? { orderingKey: enriched.deviceId } : {}),
-    });
+    const message = parseEventMessage(msg.data, validEventFrom, 'valid event');
+    const d = instanceDeps();
+    const failures: EventFailure[] = [];
+    const enriched: EnrichedEvent[] = [];
+    // Registry misses are looked up side by side; order is kept.
+    const results = await Promise.all(
+      message.slots.map(async (slot): Promise<EnrichedEvent | undefined> => {
+        if (!slot.ok) {
+          failures.push(eventFailure(message, slot.error, slot.raw));
+          return undefined;
+        }
+        ctx.deviceId = slot.event.deviceId;
+        if (!message.batch) ctx.eventId = slot.event.eventId;
+        try {
+          return await enrichEvent(slot.event, d.enrich);
+        } catch (err) {
+          if (!isPermanent(err)) throw err;
+          failures.push(eventFailure(message, err, slot.raw));
+          return undefined;
+        }
+      }),
+    );
+    for (const e of results) if (e) enriched.push(e);
+    await Promise.all([ctx.deadLetterEvents(failures), d.out.publish(enriched)]);
   }),
 );

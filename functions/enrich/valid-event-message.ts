@@ -1,4 +1,4 @@
-// Reads an events-valid message body back into a ValidEvent. validate wrote
+// Reads an event of an events-valid message back into a ValidEvent. validate wrote
 // it, but enrich checks the shape anyway: a body that is not ours is
 // dead-lettered as malformed-envelope, never enriched half-broken.
 import { PermanentError } from '../lib/errors.js';
@@ -31,6 +31,7 @@ function record<T>(v: unknown, field: string, ok: (x: unknown) => x is T): Recor
 const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isStateValue = (x: unknown): x is StateValue => x === null || typeof x === 'string' || typeof x === 'boolean' || isFiniteNumber(x);
 
+/** A message body holding one event (the format before batching; replayed dead letters). */
 export function parseValidEvent(data: Buffer): ValidEvent {
   let body: unknown;
   try {
@@ -38,6 +39,11 @@ export function parseValidEvent(data: Buffer): ValidEvent {
   } catch {
     throw new PermanentError('malformed-envelope', 'valid event: not UTF-8 JSON');
   }
+  return validEventFrom(body);
+}
+
+/** One event of an events-valid message, checked (functions/lib/event-message.ts splits the batch). */
+export function validEventFrom(body: unknown): ValidEvent {
   if (!isObj(body)) bad('body');
   const { eventId, deviceId, seq, eventTime, readings, state, schemaVersion, receivedAt } = body;
   if (typeof deviceId !== 'string' || !DEVICE_ID.test(deviceId)) bad('deviceId');

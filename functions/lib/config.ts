@@ -39,6 +39,14 @@ export const INT_SETTINGS = {
   replayWindow: { env: 'SEQ_REPLAY_WINDOW', default: 10_000, min: 0, max: 1_000_000_000, doc: 'signed devices: a seq this far below the newest seen is a replay' },
   bqBatchMaxRows: { env: 'BQ_BATCH_MAX_ROWS', default: 500, min: 1, max: 10000, doc: 'rows per BigQuery insert request (group commit size)' },
   bqBatchMaxWaitMs: { env: 'BQ_BATCH_MAX_WAIT_MS', default: 250, min: 0, max: 10000, doc: 'longest a row waits for its group commit' },
+  // validate and enrich: the events of concurrent requests on one instance
+  // travel as one message. 100 ms is short next to the sinks' own windows and
+  // long enough at 100 msg/s per instance for about ten device messages to
+  // share a message (a lone request is published at once: early flush).
+  eventBatchWindowMs: { env: 'EVENT_BATCH_WINDOW_MS', default: 100, min: 0, max: 10_000, doc: 'longest a valid or enriched event waits to share a Pub/Sub message with others' },
+  eventBatchMaxEvents: { env: 'EVENT_BATCH_MAX_EVENTS', default: 500, min: 1, max: 10_000, doc: 'most events in one events-valid or events-enriched message' },
+  // Pub/Sub takes 10 MB per message; a quarter MiB keeps a redelivered batch cheap.
+  eventBatchMaxBytes: { env: 'EVENT_BATCH_MAX_BYTES', default: 256 * 1024, min: 1024, max: 9 * 1024 * 1024, doc: 'most JSON bytes of events in one events-valid or events-enriched message' },
   // 1.25 s keeps a busy device's document under Firestore's sustained 1 write/s
   // per document with headroom; a device idle for a window is written at once.
   firestoreCoalesceMs: { env: 'FIRESTORE_COALESCE_MS', default: 1250, min: 0, max: 60000, doc: 'window in which writes to one device are merged' },

@@ -3,7 +3,7 @@
 
 export type StateValue = string | number | boolean | null;
 
-/** Published by validate to events-valid, one message per event (batches are split). */
+/** One event on events-valid (published by validate in `{"events":[...]}` batch messages: functions/lib/event-message.ts). */
 export interface ValidEvent {
   /** deviceId:seq, or deviceId:h:<sha256 of the canonical event> without seq. */
   eventId: string;

@@ -1,6 +1,10 @@
 // Group commit: concurrent deliveries in one instance share one write.
-// Items join the open batch, which is flushed when it holds maxItems or
-// maxWaitMs after its first item, whichever comes first. A caller's promise
+// Items join the open batch, which is flushed when it holds maxItems (or
+// maxBytes, when sizeOf is given) or maxWaitMs after its first item,
+// whichever comes first. With earlyFlush, a delivery that finds no batch open
+// and comes a whole window after the one before is flushed at once: at such
+// rates nothing would share its write, so nobody waits out the window (and
+// request-based Cloud Run does not bill it), while a busy instance batches. A caller's promise
 // settles only when its batch's flush has returned (its items are durable),
 // rejects if that flush failed (so its delivery is retried), and resolves with
 // the per-item outcomes of its own items only. At most maxInFlight flushes run
@@ -19,6 +23,13 @@ const realTimers: Timers = {
 export interface GroupCommitOptions<T, R> {
   maxItems: number;
   maxWaitMs: number;
+  /** Bytes per batch, counted with sizeOf (both or neither). */
+  maxBytes?: number;
+  sizeOf?: (item: T) => number;
+  /** Flush a lone delivery (none open, none in the last window) at once instead of holding it for the window. */
+  earlyFlush?: boolean;
+  /** Milliseconds clock for earlyFlush (default performance.now). */
+  now?: () => number;
   /** Concurrent flushes (default 4). */
   maxInFlight?: number;
   /** Writes the items; resolves with exactly one outcome per item, in order. */
@@ -35,6 +46,7 @@ interface Waiter<R> {
 
 interface Batch<T, R> {
   items: T[];
+  bytes: number;
   waiters: Waiter<R>[];
   timer?: unknown;
 }
@@ -43,14 +55,16 @@ export class GroupCommit<T, R> {
   private open: Batch<T, R> | undefined;
   private readonly ready: Batch<T, R>[] = [];
   private inFlight = 0;
+  private lastAdd = Number.NEGATIVE_INFINITY;
   private readonly idle = new Set<() => void>();
   private readonly maxInFlight: number;
   private readonly timers: Timers;
   /** Counters for logs, benchmarks and tests. */
-  readonly stats = { flushes: 0, items: 0, failedFlushes: 0 };
+  readonly stats = { flushes: 0, items: 0, failedFlushes: 0, earlyFlushes: 0 };
 
   constructor(private readonly opts: GroupCommitOptions<T, R>) {
     if (opts.maxItems < 1) throw new RangeError('maxItems must be at least 1');
+    if ((opts.maxBytes === undefined) !== (opts.sizeOf === undefined)) throw new RangeError('maxBytes and sizeOf go together');
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
     this.timers = opts.timers ?? realTimers;
   }
@@ -61,13 +75,20 @@ export class GroupCommit<T, R> {
    */
   add(items: readonly T[]): Promise<R[]> {
     if (items.length === 0) return Promise.resolve([]);
-    if (this.open && this.open.items.length + items.length > this.opts.maxItems) this.seal(this.open);
-    const batch = (this.open ??= this.newBatch());
+    const bytes = this.opts.sizeOf ? items.reduce((s, it) => s + (this.opts.sizeOf as (item: T) => number)(it), 0) : 0;
+    const maxBytes = this.opts.maxBytes ?? Number.POSITIVE_INFINITY;
+    if (this.open && (this.open.items.length + items.length > this.opts.maxItems || this.open.bytes + bytes > maxBytes)) this.seal(this.open);
+    const now = this.opts.now ? this.opts.now() : performance.now();
+    const alone = this.opts.earlyFlush === true && !this.open && now - this.lastAdd >= this.opts.maxWaitMs;
+    this.lastAdd = now;
+    const batch = (this.open ??= this.newBatch(!alone));
     const promise = new Promise<R[]>((resolve, reject) => {
       batch.waiters.push({ start: batch.items.length, count: items.length, resolve, reject });
     });
     batch.items.push(...items);
-    if (batch.items.length >= this.opts.maxItems) this.seal(batch);
+    batch.bytes += bytes;
+    if (alone) this.stats.earlyFlushes++;
+    if (alone || batch.items.length >= this.opts.maxItems || batch.bytes >= maxBytes) this.seal(batch);
     return promise;
   }
 
@@ -79,9 +100,9 @@ export class GroupCommit<T, R> {
     }
   }
 
-  private newBatch(): Batch<T, R> {
-    const batch: Batch<T, R> = { items: [], waiters: [] };
-    batch.timer = this.timers.setTimeout(() => this.seal(batch), this.opts.maxWaitMs);
+  private newBatch(timed: boolean): Batch<T, R> {
+    const batch: Batch<T, R> = { items: [], bytes: 0, waiters: [] };
+    if (timed) batch.timer = this.timers.setTimeout(() => this.seal(batch), this.opts.maxWaitMs);
     return batch;
   }
 

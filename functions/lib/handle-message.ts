@@ -18,6 +18,8 @@ export type Stage = DeadLetterEnvelope['stage'];
 export interface MessageContext {
   deviceId?: string;
   eventId?: string;
+  /** Dead-letters some events of this (batch) message one by one; the rest of it goes on. */
+  deadLetterEvents(failures: readonly EventFailure[]): Promise<void>;
 }
 
 export interface HandleDeps {
@@ -69,7 +71,6 @@ export async function handlePubSubEvent(
   deps?: HandleDeps,
   options: HandleOptions = {},
 ): Promise<void> {
-  const ctx: MessageContext = {};
   let msg: PubSubMessage;
   try {
     const limits =
@@ -79,9 +80,11 @@ export async function handlePubSubEvent(
     if (!isPermanent(err)) throw err;
     // The platform's envelope itself is broken: keep what we got as the payload.
     msg = { data: Buffer.from(safeStringify(event.data), 'utf8'), attributes: {}, messageId: String(event.id ?? ''), publishTime: String(event.time ?? '') };
-    await (options.onPermanent ? options.onPermanent(err, msg) : deadLetter(stage, err, msg, ctx, deps));
+    await (options.onPermanent ? options.onPermanent(err, msg) : deadLetter(stage, err, msg, {}, deps));
     return;
   }
+  const received = msg;
+  const ctx: MessageContext = { deadLetterEvents: (failures) => deadLetterEvents(stage, received, failures, deps) };
   if (msg.oversize && options.maxDataBytes !== undefined) {
     const err = new PermanentError('oversize', `${msg.oversize.size} bytes > ${options.maxDataBytes}`);
     await (options.onPermanent ? options.onPermanent(err, msg) : deadLetter(stage, err, msg, ctx, deps));
@@ -107,7 +110,42 @@ export async function handlePubSubEvent(
   }
 }
 
-async function deadLetter(stage: Stage, err: PermanentError, msg: PubSubMessage, ctx: MessageContext, deps: HandleDeps | undefined): Promise<void> {
+/** One event of a batch message that failed for good, with the event as it arrived. */
+export interface EventFailure {
+  error: PermanentError;
+  raw: unknown;
+}
+
+/**
+ * Dead-letters events of a batch message one by one (the rest of the batch
+ * goes on): each envelope carries that event alone as its payload, so a
+ * replay republishes only it, and names its own ids. Throws when a dead
+ * letter cannot be published, so the whole delivery is retried.
+ */
+export async function deadLetterEvents(stage: Stage, msg: PubSubMessage, failures: readonly EventFailure[], deps?: HandleDeps): Promise<void> {
+  await Promise.all(
+    failures.map(({ error, raw }) => {
+      const ids = idsOf(raw);
+      // The event's own ids replace the batch's attributes that no longer hold for it.
+      const { eventCount: _count, ...attributes } = msg.attributes;
+      if (ids.deviceId) attributes.deviceId = ids.deviceId;
+      if (ids.eventId) attributes.eventId = ids.eventId;
+      const one: PubSubMessage = { ...msg, attributes, data: Buffer.from(safeStringify(raw), 'utf8') };
+      return deadLetter(stage, error, one, { ...(ids.deviceId ? { deviceId: ids.deviceId } : {}), ...(ids.eventId ? { eventId: ids.eventId } : {}) }, deps);
+    }),
+  );
+}
+
+function idsOf(raw: unknown): Pick<MessageContext, 'deviceId' | 'eventId'> {
+  if (typeof raw !== 'object' || raw === null) return {};
+  const r = raw as Record<string, unknown>;
+  return {
+    ...(typeof r.deviceId === 'string' ? { deviceId: r.deviceId.slice(0, 128) } : {}),
+    ...(typeof r.eventId === 'string' ? { eventId: r.eventId.slice(0, 300) } : {}),
+  };
+}
+
+async function deadLetter(stage: Stage, err: PermanentError, msg: PubSubMessage, ctx: Pick<MessageContext, 'deviceId' | 'eventId'>, deps: HandleDeps | undefined): Promise<void> {
   const d = deps ?? (instanceDeps ??= defaultDeps());
   const deviceId = err.deviceId ?? ctx.deviceId ?? null;
   const eventId = err.eventId ?? ctx.eventId ?? null;

@@ -12,7 +12,9 @@ export const TOPICS = {
 /**
  * `concurrency`: requests one instance takes at once (Cloud Run's
  * max_instance_request_concurrency; the local push bridge keeps as many in
- * flight). validate and enrich hold a request only while they publish. The
+ * flight). validate and enrich hold a request until the batch message
+ * carrying its events is published (up to EVENT_BATCH_WINDOW_MS), so validate,
+ * which sees every device message, takes 250. The
  * sinks hold every delivery until its group commit or coalescing window is
  * durable (up to BQ_BATCH_MAX_WAIT_MS, FIRESTORE_COALESCE_MS), so by Little's
  * law one instance serves at most concurrency / window messages per second:
@@ -21,7 +23,7 @@ export const TOPICS = {
  * merge them. A held request costs a few kilobytes, so the sinks take more.
  */
 export const FUNCTIONS = {
-  validate: { topic: TOPICS.deviceEvents, subscription: 'validate-device-events', concurrency: 80 },
+  validate: { topic: TOPICS.deviceEvents, subscription: 'validate-device-events', concurrency: 250 },
   enrich: { topic: TOPICS.valid, subscription: 'enrich-events-valid', concurrency: 80 },
   sinkBigquery: { topic: TOPICS.enriched, subscription: 'sink-bigquery-events-enriched', concurrency: 250 },
   sinkFirestore: { topic: TOPICS.enriched, subscription: 'sink-firestore-events-enriched', concurrency: 500 },

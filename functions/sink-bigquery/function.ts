@@ -14,7 +14,7 @@ let deps: SinkBigqueryDeps | undefined;
 function instanceDeps(): SinkBigqueryDeps {
   if (!deps) {
     const cfg = config();
-    const opts = { maxRows: cfg.bqBatchMaxRows, maxWaitMs: cfg.bqBatchMaxWaitMs };
+    const opts = { maxRows: cfg.bqBatchMaxRows, maxWaitMs: cfg.bqBatchMaxWaitMs, earlyFlush: true };
     const readings = tableWriter(bigQueryRowSink(), TABLES.readings, opts);
     const events = tableWriter(bigQueryRowSink(), TABLES.events, opts);
     deps = { writeReadings: readings.write, writeEvents: events.write };

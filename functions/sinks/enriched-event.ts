@@ -73,6 +73,11 @@ export function parseEnrichedEvent(data: Buffer): EnrichedEvent {
   } catch {
     throw new PermanentError('malformed-envelope', 'enriched event: not JSON');
   }
+  return enrichedEventFrom(body);
+}
+
+/** One event of an events-enriched message, checked (functions/lib/event-message.ts splits the batch). */
+export function enrichedEventFrom(body: unknown): EnrichedEvent {
   if (!isObj(body)) bad('body');
   const seq = body.seq ?? null;
   if (seq !== null && !(typeof seq === 'number' && Number.isSafeInteger(seq))) bad('seq');

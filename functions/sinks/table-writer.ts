@@ -15,6 +15,8 @@ export interface TableWriter {
 export interface TableWriterOptions {
   maxRows: number;
   maxWaitMs: number;
+  /** A lone delivery is inserted at once (functions/lib/group-commit.ts). */
+  earlyFlush?: boolean;
   maxInFlight?: number;
   timers?: Timers;
 }
@@ -23,6 +25,7 @@ export function tableWriter(sink: RowSink, table: string, opts: TableWriterOptio
   const batcher = new GroupCommit<RowToInsert, RowOutcome>({
     maxItems: opts.maxRows,
     maxWaitMs: opts.maxWaitMs,
+    ...(opts.earlyFlush !== undefined ? { earlyFlush: opts.earlyFlush } : {}),
     ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}),
     ...(opts.timers ? { timers: opts.timers } : {}),
     flush: async (rows) => {

@@ -1,30 +1,41 @@
-// validate's adapter: device-events push -> validateMessage -> one message per
-// event on events-valid (ordering key = deviceId when PUBLISH_ORDERING_KEYS). Permanent failures go to
-// events-deadletter via handlePubSubEvent; publish failures are thrown, so
-// Pub/Sub redelivers the device message (eventIds are stable, so the events
-// a retry publishes again are duplicates the sinks absorb).
+// validate's adapter: device-events push -> validateMessage -> its events on
+// events-valid, sharing one `{"events":[...]}` message with the events of
+// concurrent requests on this instance (functions/lib/event-message.ts). The
+// request is acked only once the message carrying its events is published;
+// a failed publish is thrown, so Pub/Sub redelivers the device message
+// (eventIds are stable, so events published again are duplicates the sinks
+// absorb). Permanent failures go to events-deadletter, per device message,
+// via handlePubSubEvent.
 import * as functions from '@google-cloud/functions-framework';
 import { config } from '../lib/config.js';
+import { EventBatcher } from '../lib/event-message.js';
+import type { ValidEvent } from '../lib/events.js';
 import { handlePubSubEvent } from '../lib/handle-message.js';
-import { publishJson, publisher } from '../lib/pubsub-clients.js';
+import { publisher } from '../lib/pubsub-clients.js';
 import { validateInstanceDeps } from './instance-deps.js';
 import { validateMessage } from './validate-message.js';
 
+let batcher: EventBatcher<ValidEvent> | undefined;
+
+function validBatcher(): EventBatcher<ValidEvent> {
+  if (!batcher) {
+    const cfg = config();
+    const ordering = cfg.publishOrderingKeys;
+    batcher = new EventBatcher(publisher(cfg.topicValid, { ordering }), {
+      windowMs: cfg.eventBatchWindowMs,
+      maxEvents: cfg.eventBatchMaxEvents,
+      maxBytes: cfg.eventBatchMaxBytes,
+      ordering,
+    });
+  }
+  return batcher;
+}
+
 functions.cloudEvent('validate', (event: functions.CloudEvent<unknown>) =>
   handlePubSubEvent('validate', event, async (msg, ctx) => {
-    const d = validateInstanceDeps();
-    const { events } = await validateMessage(msg, d);
-    const ordering = config().publishOrderingKeys;
-    const topic = publisher(config().topicValid, { ordering });
-    // Published concurrently (with ordering on, the client keeps one key's messages in order).
-    await Promise.all(
-      events.map((ev) => {
-        ctx.deviceId = ev.deviceId;
-        return publishJson(topic, ev, {
-          attributes: { eventId: ev.eventId, deviceId: ev.deviceId, schemaVersion: ev.schemaVersion },
-          ...(ordering ? { orderingKey: ev.deviceId } : {}),
-        });
-      }),
-    );
+    const { events } = await validateMessage(msg, validateInstanceDeps());
+    if (events[0]) ctx.deviceId = events[0].deviceId;
+    await validBatcher().publish(events);
+    // Oversize is known from the encoded length: such a message is never decoded whole.
   }, undefined, { maxDataBytes: config().maxMessageBytes }),
 );

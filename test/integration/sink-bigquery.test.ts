@@ -170,6 +170,34 @@ describe('integration: BigQuery sinks on the BigQuery emulator', function () {
     assert.equal((await rows(TABLES.events)).filter((r) => r.device_id === deviceId).length, 1);
   });
 
+  it('a batch message: one insert per table for all its events, and only the event whose rows were rejected is dead-lettered', async () => {
+    const drifted = `readings_drift_${randomBytes(3).toString('hex')}`;
+    await dataset.createTable(drifted, { schema: { fields: READINGS.fields.filter((f) => f.name !== 'site') } });
+    const sink = new InsertAllSink((name) => dataset.table(name));
+    let requests = 0;
+    const counting: RowSink = { insert: (t, r) => (requests++, sink.insert(t, r)) };
+    const deps = {
+      writeReadings: tableWriter(counting, drifted, { maxRows: 500, maxWaitMs: 10, earlyFlush: true }).write,
+      writeEvents: tableWriter(counting, TABLES.events, { maxRows: 500, maxWaitMs: 10, earlyFlush: true }).write,
+    };
+    const a = `batch-a-${randomBytes(3).toString('hex')}`;
+    const b = `batch-b-${randomBytes(3).toString('hex')}`;
+    const withRows = enriched(a, 1, ['temperature']);
+    const stateOnly = enriched(b, 2, []); // no readings rows: nothing for the drifted table to reject
+    const published: DeadLetterEnvelope[] = [];
+    await handlePubSubEvent(
+      'sinkBigquery',
+      pubsubEvent({ events: [withRows, stateOnly] }, 'msg-batch'),
+      (msg, ctx) => processEnrichedMessage(msg, ctx, deps),
+      { payloadMaxBytes: 256 * 1024, now: () => new Date(), publishDeadLetter: async (env) => void published.push(env) },
+    );
+    assert.equal(requests, 2, 'one insert request per table for the whole message');
+    assert.deepEqual(published.map((p) => [p.eventId, p.reason]), [[withRows.eventId, 'bigquery-row-invalid']]);
+    assert.deepEqual(JSON.parse(Buffer.from(published[0]!.payload, 'base64').toString('utf8')), JSON.parse(JSON.stringify(withRows)), 'the event alone is the payload');
+    const ev = (await rows(TABLES.events)).filter((r) => r.device_id === a || r.device_id === b);
+    assert.deepEqual(ev.map((r) => r.event_id).sort(), [withRows.eventId, stateOnly.eventId].sort());
+  });
+
   it('a message Pub/Sub dead-lettered and a non-envelope both land in telemetry.deadletter', async () => {
     const sink = new InsertAllSink((name) => dataset.table(name));
     const w = tableWriter(sink, TABLES.deadLetter, { maxRows: 500, maxWaitMs: 10 });

@@ -26,11 +26,13 @@ interface Received<T> {
   orderingKey: string;
 }
 
-/** Collects everything a pull subscription receives, acking at once. */
+/** Collects everything a pull subscription receives, acking at once; a batch message counts as its events. */
 function collect<T>(sub: Subscription): Received<T>[] {
   const got: Received<T>[] = [];
   sub.on('message', (m: Message) => {
-    got.push({ body: JSON.parse(m.data.toString('utf8')) as T, attributes: { ...m.attributes }, orderingKey: m.orderingKey ?? '' });
+    const body = JSON.parse(m.data.toString('utf8')) as T | { events: T[] };
+    const bodies = typeof body === 'object' && body !== null && 'events' in body && Array.isArray(body.events) ? body.events : [body as T];
+    for (const b of bodies) got.push({ body: b, attributes: { ...m.attributes }, orderingKey: m.orderingKey ?? '' });
     m.ack();
   });
   sub.on('error', () => undefined);
@@ -200,6 +202,24 @@ describe('integration: validate + enrich on the Pub/Sub and Firestore emulators'
       assert.equal(dl.body.attributes.eventId, `${deviceId}:5`);
     }
     assert.equal(enriched.filter((r) => cases.some(([d]) => d === r.body.deviceId)).length, 0);
+  });
+
+  it('one events-valid batch with events of several devices: a bad event is dead-lettered alone, with its own bytes and ids, and the rest is enriched', async () => {
+    const ts = new Date().toISOString().replace('Z', '000Z');
+    const ev = (deviceId: string, seq: number) => ({ eventId: `${deviceId}:${seq}`, deviceId, seq, eventTime: ts, readings: { temperature: seq }, state: {}, schemaVersion: '1', receivedAt: ts });
+    const good1 = ev(dev('ok'), 900);
+    const bad = ev(dev('nobody'), 901);
+    const good2 = ev(dev('ok'), 902);
+    await pubsub.topic(TOPICS.valid).publishMessage({ data: Buffer.from(JSON.stringify({ events: [good1, bad, good2] })), attributes: { eventCount: '3' } });
+    const got = await waitFor(enriched, (r) => r.body.eventId === good1.eventId || r.body.eventId === good2.eventId, 2);
+    assert.deepEqual(got.map((r) => [r.body.tenantId, r.body.units.temperature]), [['acme', 'celsius'], ['acme', 'celsius']]);
+    const [dl] = await waitFor(deadLetters, (r) => r.body.eventId === bad.eventId);
+    assert.equal(dl!.body.reason, 'unknown-device');
+    assert.deepEqual(JSON.parse(Buffer.from(dl!.body.payload, 'base64').toString('utf8')), bad);
+    assert.equal(dl!.body.attributes.eventId, bad.eventId);
+    assert.equal(dl!.body.attributes.eventCount, undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(deadLetters.filter((r) => r.body.eventId === good1.eventId || r.body.eventId === good2.eventId).length, 0);
   });
 
   it('a device with keys needs a valid HMAC signature', async () => {

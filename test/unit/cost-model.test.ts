@@ -130,8 +130,9 @@ describe('cost: the pipeline, priced', () => {
     // device publish, push validate, publish valid, push enrich, publish enriched, push to each sink
     close(c.pubsubBytesPerMessage, 7000, 0.02);
     const validateCpu = c.items.find((i) => i.service.startsWith('Cloud Run validate') && i.unit === 'vCPU-second')!;
-    // 1 request/s x 0.1 s billed x 1 vCPU x 2,592,000 s = 259,200 vCPU-s
-    close(validateCpu.quantity, 0.1 * month, 0.03);
+    // 1 request/s x 0.1 s billed x 1 vCPU x 2,592,000 s = 259,200 vCPU-s, plus a little: the
+    // 9.5% of requests that come within 100 ms of the one before (1 - e^-0.1) wait in a window.
+    assert.ok(validateCpu.quantity >= 0.1 * month && validateCpu.quantity <= 0.1 * month * 1.1, `${validateCpu.quantity}`);
     const requests = c.items.filter((i) => i.unit === 'request').reduce((s, i) => s + i.usdPerMonth, 0);
     // about 4 x 2,592,000 requests at $0.40 per million
     close(requests, (4 * month * 0.4) / 1e6, 0.02);

@@ -168,4 +168,45 @@ describe('unit: group commit', () => {
     assert.equal(requests, 1);
     assert.equal(gc.stats.items, 300);
   });
+
+  it('early flush: a delivery a window after the last one is flushed at once; one within the window waits for it', async () => {
+    const timers = new ManualTimers();
+    const rec = recorder<number>();
+    const gc = new GroupCommit({ maxItems: 100, maxWaitMs: 100, earlyFlush: true, timers, now: () => timers.now, flush: rec.flush });
+    const first = gc.add([1]);
+    await settle();
+    assert.deepEqual(rec.requests.map((r) => r.items), [[1]], 'the lone delivery went at once');
+    rec.requests[0]!.done();
+    await first;
+    await timers.advance(30);
+    const second = gc.add([2]); // 30 ms after the first: a batch opens and waits
+    await timers.advance(50);
+    const third = gc.add([3]);
+    await settle();
+    assert.equal(rec.requests.length, 1, 'nothing flushed inside the window');
+    await timers.advance(100);
+    assert.deepEqual(rec.requests[1]!.items, [2, 3]);
+    rec.requests[1]!.done();
+    await Promise.all([second, third]);
+    await timers.advance(500);
+    void gc.add([4]);
+    await settle();
+    assert.deepEqual(rec.requests[2]!.items, [4], 'idle again: at once');
+    assert.equal(gc.stats.earlyFlushes, 2);
+  });
+
+  it('flushes by bytes when sizeOf is given, and refuses maxBytes without sizeOf', async () => {
+    const timers = new ManualTimers();
+    const rec = recorder<string>();
+    const gc = new GroupCommit<string, string | null>({ maxItems: 100, maxWaitMs: 100, maxBytes: 10, sizeOf: (x) => x.length, timers, flush: rec.flush });
+    void gc.add(['aaaa']);
+    void gc.add(['bbbb']);
+    void gc.add(['cccc']); // 12 bytes would not fit: the first two go
+    await settle();
+    assert.deepEqual(rec.requests.map((r) => r.items), [['aaaa', 'bbbb']]);
+    void gc.add(['dddddddddd']); // exactly 10 with nothing else: sealed at once
+    await settle();
+    assert.deepEqual(rec.requests.map((r) => r.items), [['aaaa', 'bbbb'], ['cccc'], ['dddddddddd']]);
+    assert.throws(() => new GroupCommit({ maxItems: 1, maxWaitMs: 1, maxBytes: 5, flush: rec.flush }), RangeError);
+  });
 });

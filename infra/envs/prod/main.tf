@@ -21,7 +21,7 @@ locals {
   functions = {
     "validate" = {
       entry_point     = "validate"
-      concurrency     = 80
+      concurrency     = 250
       subscription    = "validate-device-events"
       topic           = local.topics.device_events
       service_account = "fn-validate"
