@@ -10,7 +10,8 @@
 //   - bodies are admitted against a budget of REQUEST_BYTES_IN_FLIGHT: a
 //     request that does not fit waits, its body unread (TCP backpressure holds
 //     it at the sender), until earlier requests have answered. A request
-//     alone is always admitted, so nothing waits for ever.
+//     alone is always admitted, so nothing waits for ever;
+//   - once a request is answered its body is dropped (see done() below).
 // The budget is charged from Content-Length; a body without one (chunked) is
 // charged at MAX_REQUEST_BYTES.
 import http from 'node:http';
@@ -67,6 +68,13 @@ export function guardServer(server: http.Server, limits: RequestLimits): GuardSt
     const done = (): void => {
       if (released) return;
       released = true;
+      // The framework runs each request in a domain, and timers armed during
+      // it (the keep-alive socket's idle timer) keep that domain, its error
+      // handler and so this request alive until the connection closes: the
+      // body would stay in memory per open connection. Drop it once answered.
+      const r = req as http.IncomingMessage & { rawBody?: unknown; body?: unknown };
+      r.rawBody = undefined;
+      r.body = undefined;
       release(bytes);
     };
     const run = (): void => {
