@@ -43,3 +43,11 @@ export function billedSeconds(records: readonly DeliveryRecord[], rules: Pick<Bi
 export function meanLatencyMs(records: readonly DeliveryRecord[]): number {
   return records.length > 0 ? records.reduce((s, r) => s + (r.endMs - r.startMs), 0) / records.length : Number.NaN;
 }
+
+/** Median push request latency (ms): the first requests of a fresh instance (connections, caches) do not move it. */
+export function medianLatencyMs(records: readonly DeliveryRecord[]): number {
+  const xs = records.map((r) => r.endMs - r.startMs).sort((a, b) => a - b);
+  if (xs.length === 0) return Number.NaN;
+  const mid = Math.floor(xs.length / 2);
+  return xs.length % 2 ? (xs[mid] as number) : ((xs[mid - 1] as number) + (xs[mid] as number)) / 2;
+}
