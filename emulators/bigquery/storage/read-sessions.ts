@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { TableMeta } from '../catalog.js';
-import { translateQuery } from '../query-runner.js';
+import { translateQuery } from '../query-runner-core.js';
 import type { TableFieldSchema } from '../schema-types.js';
 import type { EmulatorState } from '../state.js';
 import { arrowSchema, selectList, serializeBatch, serializeSchema } from './arrow-rows.js';
