@@ -479,14 +479,27 @@ describe('infra/ (Terraform) matches the code', function () {
       }));
       assert.deepEqual(tfIndexes.map(key).sort(), json.indexes.map(key).sort(), 'composite indexes differ');
       // Terraform's exemptions: google_firestore_field over a for_each set with an empty index_config.
-      const fields = resources(files, 'google_firestore_field');
+      // The gateway's own fields (collection-group scope, TTL) are checked in their own test below.
+      const fields = resources(files, 'google_firestore_field').filter((r) => !r.file.rel.startsWith('infra/modules/gateway/'));
       const tfExempt = fields.flatMap((r) => {
         assert.deepEqual(blocks(r.body, 'index_config'), [{}], `google_firestore_field.${r.name} must have an empty index_config (exemption)`);
         const set = /^\$\{toset\((\[.*\])\)\}$/.exec(str(r.body.for_each, 'for_each'));
         assert.ok(set, `google_firestore_field.${r.name}: for_each must be a literal toset([...])`);
         return (JSON.parse(set[1] as string) as string[]).map((f) => ({ collectionGroup: r.body.collection, fieldPath: f, indexes: [] }));
       });
-      assert.deepEqual(tfExempt.map(key).sort(), json.fieldOverrides.map(key).sort(), 'field overrides differ');
+      const exemptions = json.fieldOverrides.filter((o) => o.indexes.length === 0 && !('ttl' in o));
+      assert.deepEqual(tfExempt.map(key).sort(), exemptions.map(key).sort(), 'field overrides differ');
+    });
+
+    it('the gateway module enables what firestore.indexes.json enables for the bridges (collection-group scope, command TTL)', function () {
+      const json = JSON.parse(readFileSync(path.join(ROOT, 'firestore.indexes.json'), 'utf8')) as { fieldOverrides: { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: { queryScope: string }[] }[] };
+      const groups = json.fieldOverrides.filter((o) => o.indexes.some((x) => x.queryScope === 'COLLECTION_GROUP')).map((o) => `${o.collectionGroup}/${o.fieldPath}`).sort();
+      const cg = resources(files, 'google_firestore_field').find((r) => r.name === 'collection_group' && r.file.rel === 'infra/modules/gateway/main.tf');
+      const tf = Object.values(body(cg?.body.for_each as HclBody, 'for_each') as Record<string, { collection: string; field: string }>).map((v) => `${v.collection}/${v.field}`).sort();
+      assert.deepEqual(tf, groups);
+      const ttl = json.fieldOverrides.filter((o) => o.ttl).map((o) => `${o.collectionGroup}/${o.fieldPath}`);
+      const tfTtl = resources(files, 'google_firestore_field').filter((r) => blocks(r.body, 'ttl_config').length > 0).map((r) => `${String(r.body.collection)}/${String(r.body.field)}`);
+      assert.deepEqual(tfTtl, ttl);
     });
   });
 

@@ -232,3 +232,41 @@ resource "google_compute_firewall" "mqtt" {
   source_ranges = ["0.0.0.0/0"]
   target_tags   = ["iot-gateway-mqtt"]
 }
+
+# ---- Firestore: what the bridges' listeners query (bridge-listeners.ts) ----
+
+# Collection-group queries (devices where connection.bridge == me; commands
+# where bridge == me and status == pending) need collection-group scope on
+# those fields; firestore.indexes.json has the same overrides.
+resource "google_firestore_field" "collection_group" {
+  for_each = {
+    devices_connection_bridge = { collection = "devices", field = "connection.bridge" }
+    commands_bridge           = { collection = "commands", field = "bridge" }
+    commands_status           = { collection = "commands", field = "status" }
+  }
+
+  project    = var.project_id
+  collection = each.value.collection
+  field      = each.value.field
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION"
+    }
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}
+
+# Command documents carry expireAt (a day after they were sent): Firestore deletes them then.
+resource "google_firestore_field" "command_ttl" {
+  project    = var.project_id
+  collection = "commands"
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+}
