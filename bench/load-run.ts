@@ -100,13 +100,22 @@ export interface LoadRunResult {
 
 interface StatsDoc {
   insertAll?: { requests?: number; rowsInserted?: number; rowsDeduplicated?: number; rowsRejected?: number };
+  storageWrite?: { appendRequests?: number; rowsAppended?: number; rowErrors?: number };
 }
 
-async function bigQueryCounts(stack: Stack): Promise<BigQueryCounts> {
+/** Both write paths together (BQ_WRITE_API picks one): insertAll requests and rows, Storage Write API appends and rows. */
+export async function bigQueryCounts(stack: Pick<Stack, 'urls'>): Promise<BigQueryCounts> {
   const res = await fetch(`${stack.urls.bigquery}/emulator/v1/stats`, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`BigQuery emulator stats: HTTP ${res.status}`);
-  const s = ((await res.json()) as StatsDoc).insertAll ?? {};
-  return { insertRequests: s.requests ?? 0, rowsInserted: s.rowsInserted ?? 0, rowsDeduplicated: s.rowsDeduplicated ?? 0, rowsRejected: s.rowsRejected ?? 0 };
+  const doc = (await res.json()) as StatsDoc;
+  const s = doc.insertAll ?? {};
+  const w = doc.storageWrite ?? {};
+  return {
+    insertRequests: (s.requests ?? 0) + (w.appendRequests ?? 0),
+    rowsInserted: (s.rowsInserted ?? 0) + (w.rowsAppended ?? 0),
+    rowsDeduplicated: s.rowsDeduplicated ?? 0,
+    rowsRejected: (s.rowsRejected ?? 0) + (w.rowErrors ?? 0),
+  };
 }
 
 function minus<T extends object>(after: T, before: T): T {

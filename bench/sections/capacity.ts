@@ -17,6 +17,7 @@ import { ACTIVE_DEVICES } from '../../tools/emulate/seed.js';
 import { startStack, type Stack } from '../../tools/emulate/stack.js';
 import { pubsubClient } from '../../tools/lib/emulator-clients.js';
 import { billedSeconds, medianLatencyMs } from '../delivery-measures.js';
+import { bigQueryCounts } from '../load-run.js';
 import { buildTraffic, type DeviceMessage } from '../messages.js';
 import { BILLING_RULES } from '../prices.js';
 import { readCpuSeconds, readMachineCpu } from '../proc-stats.js';
@@ -50,9 +51,7 @@ export function bottleneck(cpu: Readonly<Record<string, number>>): { name: strin
 }
 
 async function rowsInserted(stack: Stack): Promise<number> {
-  const res = await fetch(`${stack.urls.bigquery}/emulator/v1/stats`, { signal: AbortSignal.timeout(5000) });
-  const s = (await res.json()) as { insertAll?: { rowsInserted?: number } };
-  return s.insertAll?.rowsInserted ?? 0;
+  return (await bigQueryCounts(stack)).rowsInserted;
 }
 
 /** Publishes `traffic` at `rate` msg/s in 20 ms ticks; resolves with the seconds it took. */

@@ -127,7 +127,7 @@ describe('cost: the pipeline, priced', () => {
   const month = SECONDS_PER_MONTH;
 
   it('at 1 msg/s: four requests per message, seven 1,000-byte Pub/Sub minimums, each request billed 100 ms', () => {
-    const c = pipelineCost(profile, defaultConfig(), { ratePerS: 1, devices: 10, freeTier: false }, PRICES, BILLING_RULES);
+    const c = pipelineCost(profile, defaultConfig({ bigqueryWrite: 'insertAll' }), { ratePerS: 1, devices: 10, freeTier: false }, PRICES, BILLING_RULES);
     close(c.requestsPerMessage, 4, 0.02);
     // device publish, push validate, publish valid, push enrich, publish enriched, push to each sink
     close(c.pubsubBytesPerMessage, 7000, 0.02);
@@ -141,6 +141,9 @@ describe('cost: the pipeline, priced', () => {
     // insertAll: 5 rows x 1,024 bytes a message, $0.01 per 200 MiB
     const bq = c.items.find((i) => i.service === 'BigQuery')!;
     close(bq.usdPerMonth, (month * 5 * 1024 * 0.01) / (200 * 1024 ** 2), 1e-9);
+    // Storage Write API: the 100 bytes of each row as written, $0.025 per GiB (no free tier here)
+    const sw = pipelineCost(profile, defaultConfig(), { ratePerS: 1, devices: 10, freeTier: false }, PRICES, BILLING_RULES).items.find((i) => i.service === 'BigQuery')!;
+    close(sw.usdPerMonth, (month * 5 * 100 * 0.025) / 1024 ** 3, 1e-9);
   });
 
   it('instance-based: the whole month of every instance, no request fee', () => {

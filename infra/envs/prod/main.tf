@@ -9,6 +9,8 @@ locals {
     valid         = "events-valid"
     enriched      = "events-enriched"
     dead_letter   = "events-deadletter"
+    # Device events from the gateway (module.gateway): only its service account publishes here.
+    gateway_events = "gateway-events"
     # Where dead letters that sinkDeadletter itself cannot store end up (a
     # dead-letter topic must differ from the source topic), held for an operator.
     parked = "events-deadletter-parked"
@@ -66,6 +68,7 @@ locals {
     "bigquery.googleapis.com",
     # The Storage Write API the BigQuery sinks append through (BQ_WRITE_API=storage-write).
     "bigquerystorage.googleapis.com",
+    "compute.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
     "firebaserules.googleapis.com",
@@ -74,6 +77,7 @@ locals {
     "logging.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",
+    "secretmanager.googleapis.com",
     "storage.googleapis.com",
   ]
 }
@@ -190,14 +194,15 @@ module "pubsub" {
   labels     = var.labels
 
   topics = {
-    (local.topics.device_events) = { message_retention_duration = var.device_events_retention }
-    (local.topics.valid)         = {}
-    (local.topics.enriched)      = {}
-    (local.topics.dead_letter)   = {}
-    (local.topics.parked)        = {}
+    (local.topics.device_events)  = { message_retention_duration = var.device_events_retention }
+    (local.topics.valid)          = {}
+    (local.topics.enriched)       = {}
+    (local.topics.dead_letter)    = {}
+    (local.topics.parked)         = {}
+    (local.topics.gateway_events) = { message_retention_duration = var.device_events_retention }
   }
 
-  push_subscriptions = { for name, f in local.functions : f.subscription => {
+  push_subscriptions = merge({ for name, f in local.functions : f.subscription => {
     topic = f.topic
     # The functions-framework takes the CloudEvent source from the path, as
     # with the local emulator's push.
@@ -211,7 +216,23 @@ module "pubsub" {
     max_delivery_attempts      = var.max_delivery_attempts
     message_retention_duration = "604800s"
     enable_message_ordering    = contains(var.ordered_subscriptions, f.subscription)
-  } }
+    } }, {
+    # GATEWAY_ROUTE in names.ts: validate's second subscription; the topic in
+    # the path is what tells validate to trust the gateway's device id.
+    "validate-gateway-events" = {
+      topic                      = local.topics.gateway_events
+      push_endpoint              = "${module.functions.service_uris["validate"]}/projects/${var.project_id}/topics/${local.topics.gateway_events}"
+      oidc_service_account_email = module.iam.push_invoker_email
+      oidc_audience              = module.functions.service_uris["validate"]
+      ack_deadline_seconds       = 60
+      minimum_backoff            = "10s"
+      maximum_backoff            = "600s"
+      dead_letter_topic          = local.topics.dead_letter
+      max_delivery_attempts      = var.max_delivery_attempts
+      message_retention_duration = "604800s"
+      enable_message_ordering    = false
+    }
+  })
 
   pull_subscriptions = {
     "events-deadletter-parked-hold" = { topic = local.topics.parked, message_retention_duration = "2678400s" }
@@ -238,6 +259,22 @@ module "firestore" {
   project_id  = var.project_id
   location_id = var.firestore_location
   rules_file  = "${local.repo_root}/firestore.rules"
+
+  depends_on = [google_project_service.api]
+}
+
+module "gateway" {
+  count  = var.gateway_image == null ? 0 : 1
+  source = "../../modules/gateway"
+
+  project_id      = var.project_id
+  region          = var.region
+  image           = var.gateway_image
+  events_topic    = module.pubsub.topic_names[local.topics.gateway_events]
+  mqtt_instances  = var.gateway_mqtt_instances
+  tls_cert_secret = var.gateway_tls_cert_secret
+  tls_key_secret  = var.gateway_tls_key_secret
+  labels          = var.labels
 
   depends_on = [google_project_service.api]
 }

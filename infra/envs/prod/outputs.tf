@@ -37,3 +37,13 @@ output "source_object" {
   description = "The deployed source archive."
   value       = module.functions.source_object
 }
+
+output "gateway_http_url" {
+  value       = one(module.gateway[*].http_bridge_url)
+  description = "The HTTP bridge's base URL (null without gateway_image)."
+}
+
+output "gateway_mqtt_address" {
+  value       = one(module.gateway[*].mqtt_bridge_address)
+  description = "The MQTT bridge's address, TLS on 8883 (null without gateway_image)."
+}

@@ -141,7 +141,7 @@ variable "ordered_subscriptions" {
     device. When this list is not empty, the functions also publish with
     orderingKey = deviceId (PUBLISH_ORDERING_KEYS=true).
   EOT
-  default = []
+  default     = []
   validation {
     condition = alltrue([for s in var.ordered_subscriptions : contains([
       "validate-device-events", "enrich-events-valid", "sink-bigquery-events-enriched",
@@ -215,4 +215,44 @@ variable "labels" {
   type        = map(string)
   description = "Labels on every labelled resource."
   default     = { app = "iot-pipeline", env = "prod" }
+}
+
+variable "gateway_image" {
+  type        = string
+  default     = null
+  description = "The device gateway's container image (HTTP and MQTT bridges); null deploys no gateway."
+  validation {
+    condition     = var.gateway_image == null || length(coalesce(var.gateway_image, "x")) > 0
+    error_message = "gateway_image must be an image reference or null."
+  }
+}
+
+variable "gateway_mqtt_instances" {
+  type        = number
+  default     = 2
+  description = "MQTT bridge instances behind the network load balancer."
+  validation {
+    condition     = var.gateway_mqtt_instances >= 1 && var.gateway_mqtt_instances <= 100
+    error_message = "gateway_mqtt_instances must be between 1 and 100."
+  }
+}
+
+variable "gateway_tls_cert_secret" {
+  type = string
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.gateway_tls_cert_secret))
+    error_message = "gateway_tls_cert_secret must be a Secret Manager secret id."
+  }
+  default     = "iot-gateway-tls-cert"
+  description = "Secret Manager secret with the MQTT bridge's TLS certificate chain."
+}
+
+variable "gateway_tls_key_secret" {
+  type = string
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.gateway_tls_key_secret))
+    error_message = "gateway_tls_key_secret must be a Secret Manager secret id."
+  }
+  default     = "iot-gateway-tls-key"
+  description = "Secret Manager secret with the MQTT bridge's TLS private key."
 }
