@@ -5,11 +5,21 @@
 //       bodies serialised beforehand: the emulator's own overhead, the row with
 //       the target) and once through the Node client (informational: the
 //       client's request building is a large share of its time);
+//       The same rows also go through the Storage Write API (gRPC, the
+//       default stream, with the official managed writer): once with the proto
+//       rows encoded beforehand (the emulator's overhead, with the target) and
+//       once through the JSONWriter the sinks use (informational: includes
+//       the client's JSON-to-proto encoding);
 //   (b) an hourly-average-per-device GROUP BY over 1,000,000 readings rows
 //       through jobs.query, against the same query run on DuckDB.
 // `node build/bench/bigquery-emulator.js` runs it standalone.
 import http from 'node:http';
 import { BigQuery } from '@google-cloud/bigquery';
+import { adapt, managedwriter, protos } from '@google-cloud/bigquery-storage';
+import { credentials } from '@grpc/grpc-js';
+import { writerType } from '../emulators/bigquery/storage/proto-rows.js';
+import { toProtoRow, type ProtoRow } from '../functions/sinks/storage-write-rows.js';
+import { storageFields } from '../functions/sinks/storage-write-client.js';
 import { DuckDBDataChunk, DuckDBInstance, DuckDBTimestampTZValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { columnDefs, normalizeFields } from '../emulators/bigquery/schema-types.js';
 import { startBigQueryEmulator } from '../emulators/bigquery/server.js';
@@ -173,6 +183,18 @@ export async function benchBigQueryEmulator(progress: Progress): Promise<BenchRo
   try {
     const bq = new BigQuery({ projectId: 'bench', apiEndpoint: emu.url });
     const [ds] = await bq.createDataset('telemetry');
+    const writeClient = new managedwriter.WriterClient({ projectId: 'bench', apiEndpoint: '127.0.0.1', port: emu.grpcPort, sslCreds: credentials.createInsecure() });
+    /** A default-stream writer on a fresh table, from the table's own schema (the sinks' way). */
+    const storageWriter = async (table: string) => {
+      const streamId = `projects/bench/datasets/telemetry/tables/${table}/streams/_default`;
+      const ws = await writeClient.getWriteStream({ streamId, view: protos.google.cloud.bigquery.storage.v1.WriteStreamView.FULL });
+      const descriptor = adapt.convertStorageSchemaToProto2Descriptor(ws.tableSchema!, 'root');
+      const connection = await writeClient.createStreamConnection({ streamId });
+      return { descriptor, fields: storageFields(ws.tableSchema!.fields), connection };
+    };
+    const checkAppend = (res: protos.google.cloud.bigquery.storage.v1.IAppendRowsResponse): void => {
+      if (res.error?.code) throw new Error(`AppendRows failed: ${res.error.code} ${res.error.message ?? ''}`);
+    };
 
     // (a) insertAll vs appender, alternating rounds on fresh tables.
     let round = 0;
@@ -183,6 +205,14 @@ export async function benchBigQueryEmulator(progress: Progress): Promise<BenchRo
     for (let i = 0; i < allRows.length; i += BATCH) {
       restBodies.push(Buffer.from(JSON.stringify({ kind: 'bigquery#tableDataInsertAllRequest', rows: allRows.slice(i, i + BATCH).map((r) => ({ insertId: `${r.event_id}:${r.metric}`, json: r })) })));
     }
+    // Storage Write: every batch's proto rows encoded once, before any timing (like the REST bodies).
+    await ds.createTable('readings_schema', tableResource(READINGS));
+    const probe = await storageWriter('readings_schema');
+    probe.connection.close();
+    const protoType = writerType(new protos.google.protobuf.DescriptorProto(probe.descriptor).toJSON());
+    const protoRows = allRows.map((r) => toProtoRow(probe.fields, r as unknown as Record<string, unknown>));
+    const protoBatches: Uint8Array[][] = [];
+    for (let i = 0; i < protoRows.length; i += BATCH) protoBatches.push(protoRows.slice(i, i + BATCH).map((r) => protoType.encode(protoType.fromObject(r)).finish()));
     const countRows = async (table: string): Promise<void> => {
       const [[check]] = await bq.query(`SELECT COUNT(*) AS n FROM telemetry.${table}`);
       if ((check as { n: number }).n !== INSERT_ROWS) throw new Error(`emulator stored ${(check as { n: number }).n} rows in ${table}, expected ${INSERT_ROWS}`);
@@ -221,6 +251,41 @@ export async function benchBigQueryEmulator(progress: Progress): Promise<BenchRo
         },
       },
       {
+        name: 'storage',
+        run: async () => {
+          const table = `readings_${round++}`;
+          await ds.createTable(table, tableResource(READINGS));
+          const w = await storageWriter(table);
+          const writer = new managedwriter.Writer({ connection: w.connection, protoDescriptor: w.descriptor });
+          const ms = await timed(async () => {
+            for (const serializedRows of protoBatches) checkAppend(await writer.appendRows({ serializedRows }).getResult());
+          });
+          writer.close();
+          await countRows(table);
+          return (INSERT_ROWS / ms) * 1000;
+        },
+      },
+      {
+        name: 'storage-json',
+        run: async () => {
+          const table = `readings_${round++}`;
+          await ds.createTable(table, tableResource(READINGS));
+          const w = await storageWriter(table);
+          const writer = new managedwriter.JSONWriter({ connection: w.connection, protoDescriptor: w.descriptor });
+          const rows = readings(INSERT_ROWS, 0);
+          const ms = await timed(async () => {
+            for (let i = 0; i < rows.length; i += BATCH) {
+              // The sinks' path: insertAll-shaped JSON -> proto values -> the JSONWriter.
+              const batch: ProtoRow[] = rows.slice(i, i + BATCH).map((r) => toProtoRow(w.fields, r as unknown as Record<string, unknown>));
+              checkAppend(await writer.appendRows(batch as unknown as Parameters<managedwriter.JSONWriter['appendRows']>[0]).getResult());
+            }
+          });
+          writer.close();
+          await countRows(table);
+          return (INSERT_ROWS / ms) * 1000;
+        },
+      },
+      {
         name: 'duckdb',
         run: async () => {
           await conn.run('DROP TABLE IF EXISTS readings');
@@ -233,11 +298,12 @@ export async function benchBigQueryEmulator(progress: Progress): Promise<BenchRo
     ];
     // One untimed run of each first: the first pass through the JSON, conversion and
     // appender code runs unoptimised (up to 2-3x slower) and would skew whichever led round 1.
-    progress('insertAll warm-up: one untimed run of each variant');
+    progress('insert warm-up: one untimed run of each variant');
     for (const v of insertVariants) await v.run();
     const results = await rotatingRounds(INSERT_ROUNDS, insertVariants, (i, r) =>
       progress(
-        `insertAll round ${i + 1}/${INSERT_ROUNDS}: raw REST ${Math.round(r.get('rest')!.at(-1)!)} rows/s, Node client ${Math.round(r.get('emulator')!.at(-1)!)} rows/s, DuckDB direct ${Math.round(r.get('duckdb')!.at(-1)!)} rows/s`,
+        `insert round ${i + 1}/${INSERT_ROUNDS}: raw REST ${Math.round(r.get('rest')!.at(-1)!)} rows/s, Node client ${Math.round(r.get('emulator')!.at(-1)!)} rows/s, ` +
+          `Storage Write ${Math.round(r.get('storage')!.at(-1)!)} rows/s (JSONWriter ${Math.round(r.get('storage-json')!.at(-1)!)}), DuckDB direct ${Math.round(r.get('duckdb')!.at(-1)!)} rows/s`,
       ),
     );
     raw.close();
@@ -262,6 +328,27 @@ export async function benchBigQueryEmulator(progress: Progress): Promise<BenchRo
       baseline: appendBaseline,
     });
     insertClientRow.target = 'informational: includes client-side cost';
+    const storageRow = toRow({
+      group: GROUP,
+      name: `Storage Write API ${INSERT_ROWS} rows in appends of ${BATCH} (default stream, managed writer, proto rows encoded beforehand: emulator overhead)`,
+      unit: 'rows/s',
+      value: median(results.get('storage')!),
+      better: 'higher',
+      baselineName: 'DuckDB data-chunk append, same rows',
+      baseline: appendBaseline,
+      target: { on: 'ratio', op: '>=', threshold: 0.5 },
+    });
+    const storageJsonRow = toRow({
+      group: GROUP,
+      name: `Storage Write API ${INSERT_ROWS} rows in appends of ${BATCH} (the sinks' JSONWriter path)`,
+      unit: 'rows/s',
+      value: median(results.get('storage-json')!),
+      better: 'higher',
+      baselineName: 'DuckDB data-chunk append, same rows',
+      baseline: appendBaseline,
+    });
+    storageJsonRow.target = 'informational: includes client-side encoding';
+    writeClient.close();
 
     // (b) GROUP BY over 1M rows: jobs.query vs DuckDB directly.
     progress(`loading ${QUERY_ROWS} rows into the emulator (one INSERT ... SELECT job) and into DuckDB`);
@@ -292,7 +379,7 @@ export async function benchBigQueryEmulator(progress: Progress): Promise<BenchRo
       baseline: median(q.get('duckdb')!),
       target: { on: 'ratio', op: '>=', threshold: 0.5 },
     });
-    return [insertRestRow, insertClientRow, queryRow];
+    return [insertRestRow, insertClientRow, storageRow, storageJsonRow, queryRow];
   } finally {
     conn.closeSync();
     duck.closeSync();

@@ -38,7 +38,7 @@ export async function cost(argv: string[], io: Io = processIo()): Promise<number
     const profile = await benchProfile();
     const variants = pipelineVariants({ firestore });
     const rec = variants[2]!;
-    rec.config = withBilling({ ...rec.config, bigqueryWrite, requestLogShare }, billing);
+    for (const v of variants.slice(2)) v.config = withBilling({ ...v.config, bigqueryWrite, requestLogShare }, billing);
     const rates = rate !== undefined ? [rate] : [...STANDARD_RATES];
     const byRate = new Map(rates.map((r) => [r, costsAt(profile, { ratePerS: r, devices: devicesFor(r, devices), freeTier }, variants)]));
     const targets = costTargets(profile, freeTier);

@@ -68,7 +68,8 @@ export function defaultConfig(over: Partial<PipelineConfig> = {}): PipelineConfi
     eventBatch: { windowS: 0.1, maxEvents: 500, earlyFlush: true },
     bigqueryBatch: { windowS: 0.25, maxRows: 500, earlyFlush: true },
     firestoreCoalesceS: 1.25,
-    bigqueryWrite: 'insertAll',
+    // The code's default (BQ_WRITE_API=storage-write, functions/lib/config.ts).
+    bigqueryWrite: 'storageWrite',
     firestore: true,
     requestLogShare: 1,
     deploy: deploy({}),
@@ -76,10 +77,11 @@ export function defaultConfig(over: Partial<PipelineConfig> = {}): PipelineConfi
   };
 }
 
-/** Before batching: every event its own message on every hop (about 5.4 requests per device message). */
+/** Before batching: every event its own message on every hop (about 5.4 requests per device message), insertAll. */
 export function unbatchedConfig(over: Partial<PipelineConfig> = {}): PipelineConfig {
   return defaultConfig({
     eventBatch: { windowS: 0, maxEvents: 1, earlyFlush: false },
+    bigqueryWrite: 'insertAll',
     bigqueryBatch: { windowS: 0.25, maxRows: 500, earlyFlush: false },
     ...over,
   });

@@ -19,12 +19,14 @@ export interface Variant {
   config: PipelineConfig;
 }
 
-/** The pipeline variants every table shows: before batching, as deployed by default, and as the README recommends. */
+/** The pipeline variants every table shows: before batching, as deployed by default, as the README recommends, and that without live state. */
 export function pipelineVariants(over: Partial<PipelineConfig> = {}): Variant[] {
   return [
     { name: 'this pipeline, unbatched (before issue 14)', config: unbatchedConfig(over) },
     { name: 'this pipeline, defaults (request-based)', config: defaultConfig(over) },
     { name: 'this pipeline, recommended', config: recommendedConfig(over) },
+    // The alternatives keep no live state: this is the like-for-like row.
+    { name: 'this pipeline, recommended, BigQuery path only (no Firestore)', config: recommendedConfig({ ...over, firestore: false }) },
   ];
 }
 
@@ -100,7 +102,7 @@ export function formatComparison(byRate: ReadonlyMap<number, CostResult[]>): str
     const c = byRate.get(r)![i]!;
     return [usd(c.usdPerMillion), usd(c.usdPerMonth)];
   })]);
-  const reqs = ['Cloud Run requests per device message', ...rates.flatMap((r) => [byRate.get(r)!.slice(0, 3).map((c) => c.requestsPerMessage.toFixed(2)).join(' / '), ''])];
+  const reqs = ['Cloud Run requests per device message (unbatched / defaults / recommended)', ...rates.flatMap((r) => [byRate.get(r)!.slice(0, 3).map((c) => c.requestsPerMessage.toFixed(2)).join(' / '), ''])];
   return pad([head, ...body]) + '\n' + pad([reqs.map((x) => x)]);
 }
 

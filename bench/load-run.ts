@@ -14,6 +14,7 @@ import { buildPath } from '../tools/emulate/repo-root.js';
 import { ACTIVE_DEVICES } from '../tools/emulate/seed.js';
 import { MissingBuildError } from '../tools/emulate/node-components.js';
 import { startStack, type Stack } from '../tools/emulate/stack.js';
+import type { DeliveryRecord } from '../tools/emulate/push-bridge.js';
 import type { FirestoreCounters } from './fixtures/firestore-counter-format.js';
 import { buildTraffic, newestEventIds, type DeviceMessage } from './messages.js';
 import { parseCounterLine, readCpuSeconds, readVmHwmMiB } from './proc-stats.js';
@@ -35,7 +36,14 @@ export const PATH_LABELS: Readonly<Record<PathMode, string>> = {
 const SEQ_BASE: Readonly<Record<PathMode, number>> = { batched: 1, naive: 1_000_000 };
 
 /** One request per message: group commit and coalescing switched off (functions/lib/config.ts). */
-export const NAIVE_ENV: Readonly<Record<string, string>> = { BQ_BATCH_MAX_ROWS: '1', BQ_BATCH_MAX_WAIT_MS: '0', FIRESTORE_COALESCE_MS: '0' };
+export const NAIVE_ENV: Readonly<Record<string, string>> = {
+  BQ_BATCH_MAX_ROWS: '1',
+  BQ_BATCH_MAX_WAIT_MS: '0',
+  FIRESTORE_COALESCE_MS: '0',
+  // One events-valid / events-enriched message per event, as before issue 14.
+  EVENT_BATCH_MAX_EVENTS: '1',
+  EVENT_BATCH_WINDOW_MS: '0',
+};
 
 export interface LoadPlan {
   devices: number;
@@ -83,6 +91,8 @@ export interface LoadRunResult {
   acked: Record<FunctionName, number>;
   failedDeliveries: number;
   cpuSeconds: Record<FunctionName, number>;
+  /** Every push delivery of the load per function: span (ms, from the first publish) and Pub/Sub message size. */
+  records: Record<FunctionName, DeliveryRecord[]>;
   peakRssMiB: Record<FunctionName, number>;
   deviceStateDocs: number;
   errorLines: string[];
@@ -90,13 +100,22 @@ export interface LoadRunResult {
 
 interface StatsDoc {
   insertAll?: { requests?: number; rowsInserted?: number; rowsDeduplicated?: number; rowsRejected?: number };
+  storageWrite?: { appendRequests?: number; rowsAppended?: number; rowErrors?: number };
 }
 
-async function bigQueryCounts(stack: Stack): Promise<BigQueryCounts> {
+/** Both write paths together (BQ_WRITE_API picks one): insertAll requests and rows, Storage Write API appends and rows. */
+export async function bigQueryCounts(stack: Pick<Stack, 'urls'>): Promise<BigQueryCounts> {
   const res = await fetch(`${stack.urls.bigquery}/emulator/v1/stats`, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`BigQuery emulator stats: HTTP ${res.status}`);
-  const s = ((await res.json()) as StatsDoc).insertAll ?? {};
-  return { insertRequests: s.requests ?? 0, rowsInserted: s.rowsInserted ?? 0, rowsDeduplicated: s.rowsDeduplicated ?? 0, rowsRejected: s.rowsRejected ?? 0 };
+  const doc = (await res.json()) as StatsDoc;
+  const s = doc.insertAll ?? {};
+  const w = doc.storageWrite ?? {};
+  return {
+    insertRequests: (s.requests ?? 0) + (w.appendRequests ?? 0),
+    rowsInserted: (s.rowsInserted ?? 0) + (w.rowsAppended ?? 0),
+    rowsDeduplicated: s.rowsDeduplicated ?? 0,
+    rowsRejected: (s.rowsRejected ?? 0) + (w.rowErrors ?? 0),
+  };
 }
 
 function minus<T extends object>(after: T, before: T): T {
@@ -245,6 +264,7 @@ export async function runLoad(mode: PathMode, ctx: SectionContext): Promise<Load
       acked: perFunction((fn) => (bridgeAfter[fn]?.acked ?? 0) - (bridgeBefore[fn]?.acked ?? 0)),
       failedDeliveries: FUNCTION_NAMES.reduce((s, fn) => s + (bridgeAfter[fn]?.failed ?? 0) - (bridgeBefore[fn]?.failed ?? 0), 0),
       cpuSeconds: perFunction((fn) => cpuAfter[fn] - cpuBefore[fn]),
+      records: perFunction((fn) => (stack.bridgeRecords()[fn] ?? []).filter((r) => r.startMs >= t0).map((r) => ({ ...r, startMs: r.startMs - t0, endMs: r.endMs - t0 }))),
       peakRssMiB,
       deviceStateDocs,
       errorLines,

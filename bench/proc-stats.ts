@@ -59,3 +59,22 @@ export function parseCounterLine(line: string): FirestoreCounters | undefined {
   }
   return out;
 }
+
+/** Busy and total CPU ticks of the whole machine, from the first line of /proc/stat. */
+export function machineCpuTicks(statText: string): { busy: number; total: number } | undefined {
+  const line = statText.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return undefined;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((s, x) => s + (Number.isFinite(x) ? x : 0), 0);
+  // idle + iowait are the not-busy ticks.
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+export function readMachineCpu(): { busy: number; total: number } | undefined {
+  try {
+    return machineCpuTicks(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -14,7 +14,7 @@ import { GATEWAY_COLLECTIONS as C } from './names.js';
 import { parseDevice } from './registry.js';
 
 /** registries/{r}/devices/{d}[/commands/{id}] -> r, d (null for the pipeline's own devices/{id}). */
-function deviceOf(doc: QueryDocumentSnapshot, depth: 0 | 2): { registryId: string; deviceId: string } | null {
+function deviceOf(doc: QueryDocumentSnapshot, depth: 0 | 1): { registryId: string; deviceId: string } | null {
   let ref = doc.ref;
   for (let i = 0; i < depth; i++) ref = ref.parent.parent!;
   const reg = ref.parent.parent;
@@ -80,7 +80,7 @@ export function startBridgeListeners(db: Firestore, bridge: MqttBridge): () => v
       .onSnapshot((snap) => {
         for (const ch of snap.docChanges()) {
           if (ch.type !== 'added') continue;
-          const id = deviceOf(ch.doc, 2);
+          const id = deviceOf(ch.doc, 1);
           if (!id) continue;
           const cmd = ch.doc.data() as { session?: string; subFolder?: string | null; binaryData?: string };
           const route = bridge.routes.get(`${id.registryId}/${id.deviceId}`);

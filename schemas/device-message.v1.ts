@@ -10,7 +10,11 @@
 // Evolution is additive: a new optional field means a new version file.
 import type { FromSchema } from 'json-schema-to-ts';
 
-export const DEVICE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$';
+// Either the pipeline's own ids or Cloud IoT Core's (3-255 characters from a
+// letter, with - . _ + ~ %), so devices moved from IoT Core keep their ids.
+// Both are valid Firestore document ids as they are (no '/', never '.' or
+// '..' or '__x__') and plain strings in BigQuery.
+export const DEVICE_ID_PATTERN = '^(?:[A-Za-z0-9][A-Za-z0-9_-]{0,127}|[A-Za-z][-A-Za-z0-9._+~%]{2,254})$';
 /** Metric and state key names: safe as BigQuery values and Firestore field paths (no dots, no slashes). */
 export const KEY_PATTERN = '^[a-z][a-z0-9_]{0,63}$';
 

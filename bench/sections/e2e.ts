@@ -3,7 +3,10 @@
 // beside the naive path (BQ_BATCH_MAX_ROWS=1, BQ_BATCH_MAX_WAIT_MS=0,
 // FIRESTORE_COALESCE_MS=0: one request per row and per message), each on a
 // freshly started stack, same traffic, same run.
+import { FUNCTION_NAMES } from '../../functions/lib/names.js';
+import { billedSeconds, pubsubBytesPerMessage, requestsPerMessage } from '../delivery-measures.js';
 import { loadRuns, PATH_LABELS, pathModes, type LoadRunResult } from '../load-run.js';
+import { BILLING_RULES } from '../prices.js';
 import { toRow } from '../report.js';
 import type { SectionContext } from '../section.js';
 import type { BenchRow } from '../types.js';
@@ -34,9 +37,44 @@ function describeRun(r: LoadRunResult): string {
   );
 }
 
+/** Instance-seconds request-based Cloud Run bills per 1,000 device messages for the measured request spans (all functions). */
+export function billedSecondsPerThousand(r: LoadRunResult): number {
+  const s = FUNCTION_NAMES.reduce((sum, fn) => sum + billedSeconds(r.records[fn], BILLING_RULES), 0);
+  return r.traffic.length > 0 ? (s / r.traffic.length) * 1000 : Number.NaN;
+}
+
 function rows(ours: LoadRunResult, naive: LoadRunResult, suffix: string): BenchRow[] {
   const vs = { baselineName: 'naive' };
+  const rate = `${Math.round(ours.plan.devices * ours.plan.ratePerDevice)} msg/s offered`;
   return [
+    toRow({
+      group: 'e2e',
+      name: `Cloud Run requests per device message (${rate})${suffix}`,
+      unit: '',
+      value: requestsPerMessage(ours.records, ours.traffic.length),
+      ...vs,
+      baseline: requestsPerMessage(naive.records, naive.traffic.length),
+      better: 'lower',
+      target: { on: 'value', op: '<=', threshold: 1.3 },
+    }),
+    toRow({
+      group: 'e2e',
+      name: `Pub/Sub billable bytes per device message${suffix}`,
+      unit: 'B',
+      value: pubsubBytesPerMessage(ours.records, ours.traffic.length, BILLING_RULES),
+      ...vs,
+      baseline: pubsubBytesPerMessage(naive.records, naive.traffic.length, BILLING_RULES),
+      better: 'lower',
+    }),
+    toRow({
+      group: 'e2e',
+      name: `Cloud Run billed instance-seconds per 1,000 messages (request-based, measured spans, 100 ms rounding)${suffix}`,
+      unit: 's',
+      value: billedSecondsPerThousand(ours),
+      ...vs,
+      baseline: billedSecondsPerThousand(naive),
+      better: 'lower',
+    }),
     toRow({ group: 'e2e', name: `sustained msg/s, publish to rows + state${suffix}`, unit: 'msg/s', value: ours.msgPerSecond, ...vs, baseline: naive.msgPerSecond, better: 'higher' }),
     toRow({ group: 'e2e', name: `drain after last publish${suffix}`, unit: 's', value: ours.lagSeconds, ...vs, baseline: naive.lagSeconds, better: 'lower' }),
     toRow({

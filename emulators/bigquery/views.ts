@@ -4,7 +4,7 @@
 // view's schema is its query's result schema.
 import { tableSql, type TableMeta } from './catalog.js';
 import { invalid, invalidQuery } from './errors.js';
-import { duckError, plannedColumns, translateQuery } from './query-runner.js';
+import { duckError, plannedColumns, translateQuery } from './query-runner-core.js';
 import { qid } from './sql/quote.js';
 import type { EmulatorState } from './state.js';
 

@@ -85,6 +85,48 @@ export interface Config extends IntSettings {
    * delivery per device in flight, which defeats group commit.
    */
   publishOrderingKeys: boolean;
+  /**
+   * How the BigQuery sinks write: `storage-write` (default: the Storage Write
+   * API's default stream, billed by bytes) or `insert-all` (legacy streaming
+   * inserts, billed per row with a 1 KB minimum, de-duplicated by insertId).
+   */
+  bqWriteApi: BqWriteApi;
+  /** Storage Write API endpoint, BQ_STORAGE_ENDPOINT (unset: Google's); http://host:port is plaintext (a local emulator). */
+  bqStorageEndpoint: StorageEndpoint | undefined;
+}
+
+export interface StorageEndpoint {
+  host: string;
+  port: number;
+  plaintext: boolean;
+}
+
+/** https://host[:port] (TLS, default port 443) or http://host:port (plaintext). */
+export function parseStorageEndpoint(raw: string | undefined): StorageEndpoint | undefined {
+  const v = raw?.trim();
+  if (!v) return undefined;
+  const bad = (): never => {
+    throw new ConfigError('BQ_STORAGE_ENDPOINT', `expected https://host[:port] or http://host:port, got ${JSON.stringify(raw)}`);
+  };
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return bad();
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname.replace(/\/$/, '') !== '' || url.search || url.username) bad();
+  const plaintext = url.protocol === 'http:';
+  if (plaintext && !url.port) bad();
+  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : 443, plaintext };
+}
+
+export const BQ_WRITE_APIS = ['storage-write', 'insert-all'] as const;
+export type BqWriteApi = (typeof BQ_WRITE_APIS)[number];
+
+function writeApi(env: Env): BqWriteApi {
+  const raw = env.BQ_WRITE_API?.trim() || 'storage-write';
+  if (!(BQ_WRITE_APIS as readonly string[]).includes(raw)) throw new ConfigError('BQ_WRITE_API', `expected ${BQ_WRITE_APIS.join(' or ')}, got ${JSON.stringify(env.BQ_WRITE_API)}`);
+  return raw as BqWriteApi;
 }
 
 function parseInt10(variable: string, raw: string, spec: IntSpec): number {
@@ -126,6 +168,8 @@ export function loadConfig(env: Env = process.env): Config {
     topicDeadLetter: name(env, 'TOPIC_DEADLETTER', TOPICS.deadLetter),
     schemaVersions: ['1'],
     publishOrderingKeys: bool(env, 'PUBLISH_ORDERING_KEYS', false),
+    bqWriteApi: writeApi(env),
+    bqStorageEndpoint: parseStorageEndpoint(env.BQ_STORAGE_ENDPOINT),
     ...ints,
   };
 }

@@ -128,11 +128,33 @@ export class EventBatcher<T extends { eventId: string; deviceId: string }> {
       await Promise.all(events.map((ev) => publishJson(this.topic, { events: [ev] }, { attributes: batchAttributes([ev]), orderingKey: ev.deviceId })));
       return;
     }
-    await this.commit.add(
-      events.map((ev) => {
-        const json = JSON.stringify(ev);
-        return { eventId: ev.eventId, deviceId: ev.deviceId, json, bytes: Buffer.byteLength(json) };
-      }),
-    );
+    const items = events.map((ev) => {
+      const json = JSON.stringify(ev);
+      return { eventId: ev.eventId, deviceId: ev.deviceId, json, bytes: Buffer.byteLength(json) };
+    });
+    const commit = this.commit;
+    await Promise.all(chunks(items, this.opts.maxEvents, this.opts.maxBytes).map((c) => commit.add(c)));
   }
+}
+
+/**
+ * A request's events in pieces that each fit one message (at most maxEvents,
+ * and maxBytes unless a single event is larger): the group commit keeps a
+ * request's items together, so a request bigger than a message is split here.
+ */
+export function chunks<T extends { bytes: number }>(items: readonly T[], maxEvents: number, maxBytes: number): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const it of items) {
+    if (cur.length > 0 && (cur.length >= maxEvents || bytes + it.bytes + 1 > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(it);
+    bytes += it.bytes + 1;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
 }

@@ -6,7 +6,16 @@ export const TOPICS = {
   valid: 'events-valid',
   enriched: 'events-enriched',
   deadLetter: 'events-deadletter',
+  /** Device events from the gateway (gateway/): only its service account may publish here. */
+  gatewayEvents: 'gateway-events',
 } as const;
+
+/**
+ * The gateway's events reach validate through a second push subscription.
+ * validate trusts the device id only on this path (functions/validate/gateway-path.ts),
+ * decided by the topic in the push URL, never by the message.
+ */
+export const GATEWAY_ROUTE = { topic: TOPICS.gatewayEvents, subscription: 'validate-gateway-events', target: 'validate' } as const;
 
 /** Function entry points (one build, one entry point each) and the topic each is pushed from. */
 /**
@@ -53,6 +62,6 @@ export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 export const DATASET = 'telemetry';
 export const TABLES = { readings: 'readings', events: 'events', deadLetter: 'deadletter' } as const;
 
-export const COLLECTIONS = { devices: 'devices', deviceState: 'deviceState' } as const;
+export const COLLECTIONS = { devices: 'devices', deviceState: 'deviceState', registries: 'registries' } as const;
 
 export const LOCAL_PROJECT_ID = 'demo-iot';

@@ -4,6 +4,7 @@
 // half-broken or retried for ever.
 import { PermanentError } from '../lib/errors.js';
 import type { EnrichedEvent, StateValue } from '../lib/events.js';
+import { DEVICE_ID_PATTERN } from '../../schemas/device-message.v1.js';
 
 /** The canonical event-time form (fixed width, so it sorts as text). */
 export const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
@@ -12,7 +13,7 @@ export const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 // again here: the device id becomes a Firestore document id and the keys
 // become Firestore map keys, where anything else could fail a whole
 // coalesced write.
-const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
 const KEY = /^[a-z][a-z0-9_]{0,63}$/;
 
 type Obj = Record<string, unknown>;

@@ -8,11 +8,13 @@
 // via handlePubSubEvent.
 import * as functions from '@google-cloud/functions-framework';
 import { config } from '../lib/config.js';
+import { TOPICS } from '../lib/names.js';
 import { EventBatcher } from '../lib/event-message.js';
 import type { ValidEvent } from '../lib/events.js';
 import { handlePubSubEvent } from '../lib/handle-message.js';
 import { publisher } from '../lib/pubsub-clients.js';
-import { validateInstanceDeps } from './instance-deps.js';
+import { fromGatewayTopic, validateGatewayMessage } from './gateway-path.js';
+import { gatewayInstanceDeps, validateInstanceDeps } from './instance-deps.js';
 import { validateMessage } from './validate-message.js';
 
 let batcher: EventBatcher<ValidEvent> | undefined;
@@ -33,7 +35,10 @@ function validBatcher(): EventBatcher<ValidEvent> {
 
 functions.cloudEvent('validate', (event: functions.CloudEvent<unknown>) =>
   handlePubSubEvent('validate', event, async (msg, ctx) => {
-    const { events } = await validateMessage(msg, validateInstanceDeps());
+    // Which subscription delivered it decides the path (the topic is in the push URL): gateway-path.ts.
+    const { events } = fromGatewayTopic(event.source, TOPICS.gatewayEvents)
+      ? await validateGatewayMessage(msg, gatewayInstanceDeps())
+      : await validateMessage(msg, validateInstanceDeps());
     if (events[0]) ctx.deviceId = events[0].deviceId;
     await validBatcher().publish(events);
     // Oversize is known from the encoded length: such a message is never decoded whole.

@@ -6,6 +6,10 @@ import { firestore } from '../lib/firestore-client.js';
 import { firestoreKeyLookup } from './key-store.js';
 import { ReplayGuard } from './replay-guard.js';
 import type { ValidateDeps } from './validate-message.js';
+import { parsedDocumentLookup } from '../enrich/device-cache.js';
+import { COLLECTIONS } from '../lib/names.js';
+import type { GatewayDeps } from './gateway-path.js';
+import { parsePayloadMapping } from './gateway-mapping.js';
 
 let deps: ValidateDeps | undefined;
 
@@ -20,4 +24,26 @@ export function validateInstanceDeps(): ValidateDeps {
     };
   }
   return deps;
+}
+
+let gatewayDeps: GatewayDeps | undefined;
+
+/** The trusted gateway path's dependencies: validate's own plus the registries' payload mappings (cached like device keys). */
+export function gatewayInstanceDeps(): GatewayDeps {
+  if (!gatewayDeps) {
+    const cfg = config();
+    const db = firestore();
+    gatewayDeps = {
+      ...validateInstanceDeps(),
+      lookupMapping: parsedDocumentLookup(
+        async (registryId) => {
+          const snap = await db.collection(COLLECTIONS.registries).doc(registryId).get();
+          return snap.exists ? (snap.data() ?? {}) : null;
+        },
+        parsePayloadMapping,
+        { ttlMs: cfg.deviceCacheTtlMs, maxEntries: cfg.deviceCacheMax },
+      ),
+    };
+  }
+  return gatewayDeps;
 }

@@ -3,12 +3,15 @@
 // local stack: Pub/Sub redelivers a push (the same push body POSTed again to
 // the sink functions), a device retries its publish (same bytes, new message
 // id, same seq), and an old message is replayed after the device's state has
-// moved on. Afterwards telemetry.readings holds exactly one row per (event,
-// metric), telemetry.events one row per event, and deviceState is unchanged.
+// moved on. Afterwards telemetry.readings_dedup holds exactly one row per
+// (event, metric), telemetry.events_dedup one row per event (the raw tables
+// keep each stored copy: the Storage Write API's default stream is
+// at-least-once), and deviceState is unchanged.
 import assert from 'node:assert/strict';
 import type { DocumentData } from '@google-cloud/firestore';
 import type { Message, Subscription } from '@google-cloud/pubsub';
 import { COLLECTIONS, DATASET, TABLES, TOPICS, type FunctionName } from '../../functions/lib/names.js';
+import { EVENTS_DEDUP, READINGS_DEDUP } from '../../schemas/bigquery-views.js';
 import { pushBody } from '../../tools/emulate/push-bridge.js';
 import { waitUntil } from '../../tools/lib/ports.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -31,13 +34,22 @@ describe('e2e: duplicates (redelivery, device retry, late replay) change nothing
 
   const acked = (fn: FunctionName): number => t.stack.bridgeStats()[fn]?.acked ?? 0;
   const doc = async (): Promise<DocumentData | undefined> => (await t.firestore.collection(COLLECTIONS.deviceState).doc(DEVICE).get()).data();
+  /**
+   * Rows of one event through the de-dup views, which analysts query: the
+   * Storage Write API's default stream is at-least-once, so a redelivery may
+   * store its rows again in the raw tables (counted as `rawReadings`).
+   */
   async function rowCounts(eventId: string): Promise<{ readings: number; metrics: number; events: number }> {
     const [[r], [e]] = await Promise.all([
-      t.bigquery.query({ query: `SELECT COUNT(*) AS n, COUNT(DISTINCT metric) AS m FROM ${DATASET}.${TABLES.readings} WHERE event_id = @id`, params: { id: eventId } }),
-      t.bigquery.query({ query: `SELECT COUNT(*) AS n FROM ${DATASET}.${TABLES.events} WHERE event_id = @id`, params: { id: eventId } }),
+      t.bigquery.query({ query: `SELECT COUNT(*) AS n, COUNT(DISTINCT metric) AS m FROM ${DATASET}.${READINGS_DEDUP.viewId} WHERE event_id = @id`, params: { id: eventId } }),
+      t.bigquery.query({ query: `SELECT COUNT(*) AS n FROM ${DATASET}.${EVENTS_DEDUP.viewId} WHERE event_id = @id`, params: { id: eventId } }),
     ]);
     const rr = (r as { n: number; m: number }[])[0];
     return { readings: Number(rr?.n ?? 0), metrics: Number(rr?.m ?? 0), events: Number((e as { n: number }[])[0]?.n ?? 0) };
+  }
+  async function rawReadings(eventId: string): Promise<number> {
+    const [r] = await t.bigquery.query({ query: `SELECT COUNT(*) AS n FROM ${DATASET}.${TABLES.readings} WHERE event_id = @id`, params: { id: eventId } });
+    return Number((r as { n: number }[])[0]?.n ?? 0);
   }
   /** Publishes to device-events and waits until both sinks have acked one more delivery. */
   async function publishAndSettle(data: Buffer): Promise<void> {
@@ -88,6 +100,8 @@ describe('e2e: duplicates (redelivery, device retry, late replay) change nothing
       }
     }
     assert.deepEqual(await rowCounts(id1), { readings: 2, metrics: 2, events: 1 });
+    // Two redeliveries on top of the first delivery: each stored again (no insertId on the default stream).
+    assert.equal(await rawReadings(id1), 6, 'raw readings rows (at-least-once)');
     assert.deepEqual(await doc(), before);
   });
 

@@ -45,6 +45,15 @@ const SEED: Record<string, Record<string, unknown>> = {
   [`${KEYS}/dev-a1`]: { tenantId: 'tenant-a', key: 'c2VjcmV0LWtleS1hMQ==' },
   [`other/doc-a`]: { tenantId: 'tenant-a', note: 'not a pipeline collection' },
   [`${DEVICES}/dev-a1/history/h1`]: { tenantId: 'tenant-a' },
+  // The device gateway's registry.
+  ['registries/reg-a']: { tenantId: 'tenant-a', location: 'us-central1' },
+  ['registries/reg-a/devices/gw.dev+1']: { tenantId: 'tenant-a', numId: '1', config: { version: 2 } },
+  ['registries/reg-a/devices/gw.dev+1/configVersions/0000000002']: { tenantId: 'tenant-a', version: 2, deviceAckTime: '2026-11-24T20:00:00Z' },
+  ['registries/reg-a/devices/gw.dev+1/states/0']: { tenantId: 'tenant-a', binaryData: 'b2s=' },
+  ['registries/reg-a/devices/gw.dev+1/commands/c1']: { tenantId: 'tenant-a', status: 'delivered' },
+  ['registries/reg-a/devices/gw.dev+1/secrets/s1']: { tenantId: 'tenant-a' },
+  ['registries/reg-b']: { tenantId: 'tenant-b', location: 'us-central1' },
+  ['registries/reg-b/devices/gw-b1']: { tenantId: 'tenant-b', numId: '2' },
 };
 
 const get = (p: string) => (db: Db) => db.doc(p).get();
@@ -119,6 +128,21 @@ const CASES: Case[] = [
   { actor: 'alice (tenant-a)', what: `delete ${STATE}/dev-a1`, allowed: false, op: (db) => db.doc(`${STATE}/dev-a1`).delete() },
   { actor: 'bob (tenant-b)', what: `set ${STATE}/dev-a1 moving it to tenant-b`, allowed: false, op: (db) => db.doc(`${STATE}/dev-a1`).set({ tenantId: 'tenant-b' }) },
   { actor: 'unauthenticated', what: `set ${STATE}/dev-x`, allowed: false, op: (db) => db.doc(`${STATE}/dev-x`).set({ tenantId: 'tenant-a' }) },
+  // the gateway's registry: tenant-scoped reads of config, state and acks
+  { actor: 'alice (tenant-a)', what: 'get registries/reg-a (own tenant)', allowed: true, op: get('registries/reg-a') },
+  { actor: 'alice (tenant-a)', what: 'get registries/reg-b (tenant B)', allowed: false, op: get('registries/reg-b') },
+  { actor: 'alice (tenant-a)', what: 'get a gateway device (own tenant)', allowed: true, op: get('registries/reg-a/devices/gw.dev+1') },
+  { actor: 'bob (tenant-b)', what: 'get a gateway device of tenant A', allowed: false, op: get('registries/reg-a/devices/gw.dev+1') },
+  { actor: 'alice (tenant-a)', what: 'get a config version with its device ack time (own tenant)', allowed: true, op: get('registries/reg-a/devices/gw.dev+1/configVersions/0000000002') },
+  { actor: 'alice (tenant-a)', what: 'get a state history entry (own tenant)', allowed: true, op: get('registries/reg-a/devices/gw.dev+1/states/0') },
+  { actor: 'alice (tenant-a)', what: 'get a command outcome (own tenant)', allowed: true, op: get('registries/reg-a/devices/gw.dev+1/commands/c1') },
+  { actor: 'bob (tenant-b)', what: 'get a config version of tenant A', allowed: false, op: get('registries/reg-a/devices/gw.dev+1/configVersions/0000000002') },
+  { actor: 'alice (tenant-a)', what: 'get another subcollection of a gateway device', allowed: false, op: get('registries/reg-a/devices/gw.dev+1/secrets/s1') },
+  { actor: 'alice (tenant-a)', what: 'list gateway devices with a tenant filter', allowed: true, op: listWhereTenant('registries/reg-a/devices', 'tenant-a'), expectIds: ['gw.dev+1'] },
+  { actor: 'alice (tenant-a)', what: 'list gateway devices without a tenant filter', allowed: false, op: listAll('registries/reg-a/devices') },
+  { actor: 'alice (tenant-a)', what: 'write a config version', allowed: false, op: (db) => db.doc('registries/reg-a/devices/gw.dev+1/configVersions/0000000003').set({ tenantId: 'tenant-a', version: 3 }) },
+  { actor: 'alice (tenant-a)', what: 'block a device', allowed: false, op: (db) => db.doc('registries/reg-a/devices/gw.dev+1').update({ blocked: true }) },
+  { actor: 'unauthenticated', what: 'get a gateway device', allowed: false, op: get('registries/reg-a/devices/gw.dev+1') },
 ];
 
 describe('integration: firestore.rules on the Firestore emulator', function () {

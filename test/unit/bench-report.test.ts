@@ -4,7 +4,7 @@ import { median, rotatingRounds } from '../../bench/stats.js';
 import { buildTraffic, newestEventIds } from '../../bench/messages.js';
 import { parseBenchArgs, UsageError } from '../../bench/args.js';
 import type { Section } from '../../bench/section.js';
-import { parseCounterLine, vmHwmKiB, cpuTicks } from '../../bench/proc-stats.js';
+import { parseCounterLine, vmHwmKiB, cpuTicks, machineCpuTicks } from '../../bench/proc-stats.js';
 
 describe('bench report: ratios and pass', () => {
   it('ratio is ours/baseline when higher is better and baseline/ours when lower is better', () => {
@@ -161,6 +161,8 @@ describe('bench traffic and process readings', () => {
     // comm may hold spaces and parentheses: fields count from the last ')'.
     const stat = '4242 (node (x) y) S 1 2 3 4 5 6 7 8 9 10 150 25 0 0 20 0 1 0';
     assert.equal(cpuTicks(stat), 175);
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait
+    assert.deepEqual(machineCpuTicks('cpu  100 5 50 800 20 1 2 3\ncpu0 1 2 3 4\n'), { busy: 161, total: 981 });
   });
 
   it('parses the counter lines the e2e section reads from function logs', () => {

@@ -10,6 +10,8 @@ import { defaultConfig } from '../../bench/cost-profile.js';
 import { costTargets, devicesFor } from '../../bench/cost-report.js';
 import { BILLING_RULES, BYTES, PRICES, SECONDS_PER_MONTH, costOf, monthlyCostOf } from '../../bench/prices.js';
 import { FUNCTION_NAMES } from '../../functions/lib/names.js';
+import { billedSeconds, meanLatencyMs, pubsubBytesPerMessage, requestsPerMessage } from '../../bench/delivery-measures.js';
+import { bottleneck } from '../../bench/sections/capacity.js';
 
 const close = (actual: number, expected: number, tolerance = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)), `${actual} != ${expected}`);
@@ -125,7 +127,7 @@ describe('cost: the pipeline, priced', () => {
   const month = SECONDS_PER_MONTH;
 
   it('at 1 msg/s: four requests per message, seven 1,000-byte Pub/Sub minimums, each request billed 100 ms', () => {
-    const c = pipelineCost(profile, defaultConfig(), { ratePerS: 1, devices: 10, freeTier: false }, PRICES, BILLING_RULES);
+    const c = pipelineCost(profile, defaultConfig({ bigqueryWrite: 'insertAll' }), { ratePerS: 1, devices: 10, freeTier: false }, PRICES, BILLING_RULES);
     close(c.requestsPerMessage, 4, 0.02);
     // device publish, push validate, publish valid, push enrich, publish enriched, push to each sink
     close(c.pubsubBytesPerMessage, 7000, 0.02);
@@ -139,6 +141,9 @@ describe('cost: the pipeline, priced', () => {
     // insertAll: 5 rows x 1,024 bytes a message, $0.01 per 200 MiB
     const bq = c.items.find((i) => i.service === 'BigQuery')!;
     close(bq.usdPerMonth, (month * 5 * 1024 * 0.01) / (200 * 1024 ** 2), 1e-9);
+    // Storage Write API: the 100 bytes of each row as written, $0.025 per GiB (no free tier here)
+    const sw = pipelineCost(profile, defaultConfig(), { ratePerS: 1, devices: 10, freeTier: false }, PRICES, BILLING_RULES).items.find((i) => i.service === 'BigQuery')!;
+    close(sw.usdPerMonth, (month * 5 * 100 * 0.025) / 1024 ** 3, 1e-9);
   });
 
   it('instance-based: the whole month of every instance, no request fee', () => {
@@ -181,5 +186,31 @@ describe('cost: the pipeline, priced', () => {
     assert.equal(ts.length, 3);
     for (const t of ts) assert.equal(t.pass, t.unit === 'USD' ? t.value < t.threshold : t.value <= t.threshold, t.name);
     assert.equal(devicesFor(10_000), 100_000);
+  });
+});
+
+describe('cost: what the e2e deliveries say', () => {
+  const rec = (startMs: number, endMs: number, messageBytes: number) => ({ startMs, endMs, messageBytes });
+  const none = { validate: [], enrich: [], sinkBigquery: [], sinkFirestore: [], sinkDeadletter: [] };
+
+  it('counts requests per device message over every function', () => {
+    const records = { ...none, validate: [rec(0, 1, 300), rec(0, 1, 300)], enrich: [rec(0, 1, 900)], sinkBigquery: [rec(0, 1, 1200)], sinkFirestore: [rec(0, 1, 1200)] };
+    assert.equal(requestsPerMessage(records, 2), 5 / 2);
+  });
+
+  it('bills Pub/Sub bytes for every delivery and one publish per topic, 1,000 bytes at least each', () => {
+    const records = { ...none, validate: [rec(0, 1, 300)], enrich: [rec(0, 1, 900)], sinkBigquery: [rec(0, 1, 1200)], sinkFirestore: [rec(0, 1, 1200)] };
+    // deliveries 1000 + 1000 + 1200 + 1200; publishes (device, events-valid, events-enriched) 1000 + 1000 + 1200
+    assert.equal(pubsubBytesPerMessage(records, 1, BILLING_RULES), 4400 + 3200);
+  });
+
+  it('bills measured spans as busy periods rounded up to 100 ms, and averages latency', () => {
+    // 0-30 ms and 20-60 ms overlap: one period of 60 ms, billed 100; 500-650 ms: billed 200
+    close(billedSeconds([rec(0, 30, 1), rec(20, 60, 1), rec(500, 650, 1)], BILLING_RULES), 0.3);
+    close(meanLatencyMs([rec(0, 30, 1), rec(20, 60, 1)]), 35);
+  });
+
+  it('names the busiest process as the bottleneck', () => {
+    assert.deepEqual(bottleneck({ validate: 0.4, pubsub: 0.98, enrich: 0.2 }), { name: 'pubsub', share: 0.98 });
   });
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Topic } from '@google-cloud/pubsub';
 import { PermanentError, TransientError } from '../../functions/lib/errors.js';
-import { batchAttributes, EventBatcher, eventFailure, parseEventMessage } from '../../functions/lib/event-message.js';
+import { batchAttributes, chunks, EventBatcher, eventFailure, parseEventMessage } from '../../functions/lib/event-message.js';
 
 const parseOne = (v: unknown): { eventId: string; deviceId: string } => {
   const o = v as { eventId?: unknown; deviceId?: unknown };
@@ -112,6 +112,22 @@ describe('unit: event batcher', () => {
     for (let i = 1; i <= 4; i++) void small.publish([ev('a', i)]);
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(two.published.map((p) => (JSON.parse(p.data.toString()) as { events: unknown[] }).events.length), [1, 2, 2]);
+  });
+
+  it('splits a request bigger than a message (events or bytes) into messages that fit', async () => {
+    const items = [3, 3, 3, 3, 3].map((bytes, i) => ({ i, bytes }));
+    assert.deepEqual(chunks(items, 2, 1000).map((c) => c.map((x) => x.i)), [[0, 1], [2, 3], [4]]);
+    // 3 bytes + comma each: 8 bytes hold two
+    assert.deepEqual(chunks(items, 500, 8).map((c) => c.length), [2, 2, 1]);
+    // an event larger than maxBytes still goes, alone
+    assert.deepEqual(chunks([{ bytes: 50 }, { bytes: 1 }], 500, 10).map((c) => c.length), [1, 1]);
+    const { topic, published } = fakeTopic();
+    const b = new EventBatcher(topic, { windowMs: 0, maxEvents: 1, maxBytes: 1 << 20, ordering: false });
+    const p = b.publish([ev('a', 1), ev('a', 2), ev('a', 3)]);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(published.length, 3, 'EVENT_BATCH_MAX_EVENTS=1: one message per event, as before batching');
+    for (const m of published) m.resolve('id');
+    await p;
   });
 
   it('with ordering keys, publishes per event with the device as key', async () => {

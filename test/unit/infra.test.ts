@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DATASET, FUNCTIONS, FUNCTION_HEAP_MIB, FUNCTION_NAMES, INSTANCE_MEMORY_MIB, TABLES, TOPICS } from '../../functions/lib/names.js';
+import { DATASET, FUNCTIONS, FUNCTION_HEAP_MIB, FUNCTION_NAMES, GATEWAY_ROUTE, INSTANCE_MEMORY_MIB, TABLES, TOPICS } from '../../functions/lib/names.js';
 import { INT_SETTINGS, loadConfig } from '../../functions/lib/config.js';
 import { ALL_TABLES } from '../../schemas/bigquery-tables.js';
+import { DEDUP_VIEWS, dedupViewSql } from '../../schemas/bigquery-views.js';
 import { REST_TYPE, type RestField } from '../../tools/gen-infra/bigquery-schema-json.js';
 import { generatedFiles } from '../../tools/gen-infra/main.js';
 import {
@@ -26,7 +27,7 @@ import {
 } from '../../tools/gen-infra/terraform-files.js';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const MODULES = ['pubsub', 'functions', 'bigquery', 'firestore', 'iam'] as const;
+const MODULES = ['pubsub', 'functions', 'bigquery', 'firestore', 'iam', 'gateway'] as const;
 const ENV = 'infra/envs/prod';
 
 function str(v: unknown, what: string): string {
@@ -125,7 +126,7 @@ describe('infra/ (Terraform) matches the code', function () {
 
     it('functions get the topic and dataset names config.ts reads', function () {
       const env = body(envModule('functions').environment, 'module.functions environment');
-      assert.deepEqual(Object.keys(env).sort(), ['BQ_DATASET', 'GOOGLE_CLOUD_PROJECT', 'LOG_LEVEL', 'NODE_OPTIONS', 'PUBLISH_ORDERING_KEYS', 'TOPIC_DEADLETTER', 'TOPIC_ENRICHED', 'TOPIC_VALID']);
+      assert.deepEqual(Object.keys(env).sort(), ['BQ_DATASET', 'BQ_WRITE_API', 'GOOGLE_CLOUD_PROJECT', 'LOG_LEVEL', 'NODE_OPTIONS', 'PUBLISH_ORDERING_KEYS', 'TOPIC_DEADLETTER', 'TOPIC_ENRICHED', 'TOPIC_VALID']);
       assert.equal(env.NODE_OPTIONS, `--max-old-space-size=${FUNCTION_HEAP_MIB}`, 'NODE_OPTIONS heap cap differs from FUNCTION_HEAP_MIB');
       assert.equal(topicOf(env.TOPIC_VALID, 'TOPIC_VALID'), TOPICS.valid);
       assert.equal(topicOf(env.TOPIC_ENRICHED, 'TOPIC_ENRICHED'), TOPICS.enriched);
@@ -180,6 +181,20 @@ describe('infra/ (Terraform) matches the code', function () {
           assert.equal(got.mode, col.mode, `${t.tableId}.${col.name}: mode ${got.mode}, code has ${col.mode}`);
           assert.ok(got.description, `${t.tableId}.${col.name}: no description`);
         }
+      });
+    }
+
+    for (const v of DEDUP_VIEWS) {
+      it(`${v.viewId}: the view schemas/bigquery-views.ts defines (same key, order and base table)`, function () {
+        const view = resources(files, 'google_bigquery_table').find((r) => r.name === v.viewId);
+        assert.ok(view, `no ${v.viewId} view`);
+        assert.equal(view.body.table_id, v.viewId);
+        const q = str(block(view.body, 'view')?.query, 'view query').replace(/\s+/g, ' ').trim();
+        const want = dedupViewSql(v, `TABLE_REF`).replace(/\s+/g, ' ');
+        const tableRef = new RegExp(`\\$\\{google_bigquery_table\\.table\\["${v.table}"\\]\\.table_id\\}\``);
+        assert.match(q, tableRef, 'reads its base table');
+        assert.equal(q.replace(/`[^`]*`/, 'TABLE_REF'), want);
+        assert.equal(block(view.body, 'view')?.use_legacy_sql, false);
       });
     }
 
@@ -284,13 +299,32 @@ describe('infra/ (Terraform) matches the code', function () {
     it('every function: concurrency > 1 with a whole CPU, 256Mi, its own service account', function () {
       const m = str(envModule('functions').functions, 'module.functions functions');
       // The value is each function's `concurrency` (checked against names.ts above).
-      assert.match(m, /max_instance_request_concurrency\s*=\s*f\.concurrency\b/, 'max_instance_request_concurrency must come from locals.functions');
+      assert.match(m, /max_instance_request_concurrency\s*=\s*try\(var\.function_scaling\[name\]\.small, false\) \? 1 : f\.concurrency\b/, 'max_instance_request_concurrency must come from locals.functions (1 for a small instance)');
       for (const name of FUNCTION_NAMES) assert.ok(FUNCTIONS[name].concurrency > 1 && FUNCTIONS[name].concurrency <= 1000, `${name}: concurrency must be 2..1000`);
-      assert.match(m, /available_cpu\s*=\s*"1"/);
+      assert.match(m, /available_cpu\s*=\s*try\(var\.function_scaling\[name\]\.small, false\) \? "0\.167" : "1"/);
+      assert.match(m, /billing\s*=\s*try\(var\.function_scaling\[name\]\.billing, "request"\)/);
       assert.match(m, new RegExp(`available_memory\\s*=\\s*"${INSTANCE_MEMORY_MIB}Mi"`), 'available_memory differs from INSTANCE_MEMORY_MIB');
       assert.match(m, /service_account_email\s*=\s*module\.iam\.function_service_account_emails\[name\]/);
       const sas = Object.values(envFunctions).map((f) => f.service_account);
       assert.equal(new Set(sas).size, sas.length, `service accounts are shared: ${JSON.stringify(sas)}`);
+    });
+
+    it('billing is set on each function\'s Cloud Run service (request: CPU throttling on; instance: off)', function () {
+      const r = resources(files, 'terraform_data').find((x) => (x as { name?: string }).name === 'billing') as { body: HclBody } | undefined;
+      assert.ok(r, 'terraform_data "billing" in the functions module');
+      const text = JSON.stringify(r.body);
+      assert.match(text, /--no-cpu-throttling/);
+      assert.match(text, /--cpu-throttling/);
+      assert.match(text, /each\.value\.billing == \\"instance\\"/);
+    });
+
+    it('Cloud Run request logs of the functions are excluded, or sampled by request_log_share', function () {
+      const ex = resources(files, 'google_logging_project_exclusion');
+      assert.equal(ex.length, 1);
+      const text = JSON.stringify((ex[0] as { body: HclBody }).body);
+      assert.match(text, /run\.googleapis\.com\/requests/);
+      assert.match(text, /sample\(insertId/);
+      assert.match(text, /var\.request_log_share < 1/);
     });
 
     it('int-settings.json lists every INT_SETTINGS variable with its bounds', function () {
@@ -324,10 +358,14 @@ describe('infra/ (Terraform) matches the code', function () {
       // Only these two project-level bindings exist; their roles come from the maps checked below.
       const projectLevel = roleResources().filter((x) => x.type.startsWith('google_project_iam') || x.type.startsWith('google_organization_iam') || x.type.startsWith('google_folder_iam'));
       assert.deepEqual(projectLevel.map((r) => `${r.file}: ${r.type}.${r.name}`).sort(), [
+        // The device gateway: registry reads and writes in Firestore, and its logs.
+        'infra/modules/gateway/main.tf: google_project_iam_member.gateway_firestore',
+        'infra/modules/gateway/main.tf: google_project_iam_member.gateway_logs',
         'infra/modules/iam/main.tf: google_project_iam_member.builder',
         'infra/modules/iam/main.tf: google_project_iam_member.builder_reads_function_sources',
         'infra/modules/iam/main.tf: google_project_iam_member.function_firestore',
       ]);
+      assert.deepEqual(projectLevel.filter((r) => r.file.startsWith('infra/modules/gateway/')).map((r) => r.role).sort(), ['roles/datastore.user', 'roles/logging.logWriter']);
       const sources = projectLevel.find((r) => r.name === 'builder_reads_function_sources');
       assert.equal(sources?.role, 'roles/storage.objectViewer');
       const cond = resources(files, 'google_project_iam_member').find((r) => r.name === 'builder_reads_function_sources');
@@ -341,10 +379,27 @@ describe('infra/ (Terraform) matches the code', function () {
       assert.equal(builder?.body.for_each, '${toset(["roles/logging.logWriter", "roles/artifactregistry.writer"])}', `the builder's project roles changed: ${String(builder?.body.for_each)}`);
     });
 
-    it('no members like allUsers / allAuthenticatedUsers', function () {
+    it('no members like allUsers / allAuthenticatedUsers, but the gateway\'s HTTP bridge (devices authenticate with JWTs)', function () {
+      const publicBridge = resources(files, 'google_cloud_run_v2_service_iam_member').filter((r) => r.body.member === 'allUsers');
+      assert.deepEqual(publicBridge.map((r) => `${r.file.rel}: ${r.name} ${String(r.body.role)} on ${String(r.body.name)}`), [
+        'infra/modules/gateway/main.tf: public roles/run.invoker on ${google_cloud_run_v2_service.http.name}',
+      ]);
       for (const f of files) {
-        for (const s of allStrings([f.body.resource, f.body.module, f.body.locals])) assert.doesNotMatch(s, /allUsers|allAuthenticatedUsers/, `${f.rel}: ${s}`);
+        for (const s of allStrings([f.body.resource, f.body.module, f.body.locals])) {
+          if (s === 'allUsers' && f.rel === 'infra/modules/gateway/main.tf') continue;
+          assert.doesNotMatch(s, /allUsers|allAuthenticatedUsers/, `${f.rel}: ${s}`);
+        }
       }
+    });
+
+    it('only the gateway\'s service account may publish to gateway-events, and validate is pushed from it', function () {
+      const pubs = resources(files, 'google_pubsub_topic_iam_member').filter((r) => r.body.topic === '${var.events_topic}');
+      assert.deepEqual(pubs.map((r) => [r.file.rel, r.body.role, r.body.member]), [['infra/modules/gateway/main.tf', 'roles/pubsub.publisher', '${google_service_account.gateway.member}']]);
+      const gw = namedBlocks(files, 'module').find((m) => m.name === 'gateway');
+      assert.equal(gw?.body.events_topic, '${module.pubsub.topic_names[local.topics.gateway_events]}');
+      const subs = str(envModule('pubsub').push_subscriptions, 'push_subscriptions');
+      assert.match(subs, new RegExp(`"${GATEWAY_ROUTE.subscription}"`));
+      assert.match(subs, /service_uris\["validate"\]\}\/projects\/\$\{var\.project_id\}\/topics\/\$\{local\.topics\.gateway_events\}/);
     });
 
     const publishes: [string, string[]][] = [
@@ -387,7 +442,7 @@ describe('infra/ (Terraform) matches the code', function () {
     });
 
     it('the push invoker has run.invoker on each function service only', function () {
-      const r = resources(files, 'google_cloud_run_v2_service_iam_member');
+      const r = resources(files, 'google_cloud_run_v2_service_iam_member').filter((x) => !x.file.rel.startsWith('infra/modules/gateway/'));
       assert.equal(r.length, 1);
       assert.equal(r[0]?.body.role, 'roles/run.invoker');
       assert.equal(r[0]?.body.for_each, '${var.function_services}');
@@ -424,14 +479,27 @@ describe('infra/ (Terraform) matches the code', function () {
       }));
       assert.deepEqual(tfIndexes.map(key).sort(), json.indexes.map(key).sort(), 'composite indexes differ');
       // Terraform's exemptions: google_firestore_field over a for_each set with an empty index_config.
-      const fields = resources(files, 'google_firestore_field');
+      // The gateway's own fields (collection-group scope, TTL) are checked in their own test below.
+      const fields = resources(files, 'google_firestore_field').filter((r) => !r.file.rel.startsWith('infra/modules/gateway/'));
       const tfExempt = fields.flatMap((r) => {
         assert.deepEqual(blocks(r.body, 'index_config'), [{}], `google_firestore_field.${r.name} must have an empty index_config (exemption)`);
         const set = /^\$\{toset\((\[.*\])\)\}$/.exec(str(r.body.for_each, 'for_each'));
         assert.ok(set, `google_firestore_field.${r.name}: for_each must be a literal toset([...])`);
         return (JSON.parse(set[1] as string) as string[]).map((f) => ({ collectionGroup: r.body.collection, fieldPath: f, indexes: [] }));
       });
-      assert.deepEqual(tfExempt.map(key).sort(), json.fieldOverrides.map(key).sort(), 'field overrides differ');
+      const exemptions = json.fieldOverrides.filter((o) => o.indexes.length === 0 && !('ttl' in o));
+      assert.deepEqual(tfExempt.map(key).sort(), exemptions.map(key).sort(), 'field overrides differ');
+    });
+
+    it('the gateway module enables what firestore.indexes.json enables for the bridges (collection-group scope, command TTL)', function () {
+      const json = JSON.parse(readFileSync(path.join(ROOT, 'firestore.indexes.json'), 'utf8')) as { fieldOverrides: { collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: { queryScope: string }[] }[] };
+      const groups = json.fieldOverrides.filter((o) => o.indexes.some((x) => x.queryScope === 'COLLECTION_GROUP')).map((o) => `${o.collectionGroup}/${o.fieldPath}`).sort();
+      const cg = resources(files, 'google_firestore_field').find((r) => r.name === 'collection_group' && r.file.rel === 'infra/modules/gateway/main.tf');
+      const tf = Object.values(body(cg?.body.for_each as HclBody, 'for_each') as Record<string, { collection: string; field: string }>).map((v) => `${v.collection}/${v.field}`).sort();
+      assert.deepEqual(tf, groups);
+      const ttl = json.fieldOverrides.filter((o) => o.ttl).map((o) => `${o.collectionGroup}/${o.fieldPath}`);
+      const tfTtl = resources(files, 'google_firestore_field').filter((r) => blocks(r.body, 'ttl_config').length > 0).map((r) => `${String(r.body.collection)}/${String(r.body.field)}`);
+      assert.deepEqual(tfTtl, ttl);
     });
   });
 

@@ -6,6 +6,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import { COLLECTIONS, DATASET, TABLES } from '../../functions/lib/names.js';
 import { plainValue } from '../lib/bigquery-query.js';
 import { runQuery } from '../lib/bigquery-query.js';
+import { DEVICE_ID_PATTERN } from '../../schemas/device-message.v1.js';
 
 export interface DeviceInfo {
   deviceId: string;
@@ -64,7 +65,7 @@ export interface Sparklines {
   series: Record<string, Record<string, [number, number][]>>;
 }
 
-export const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+export const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
 
 export async function sparklines(bq: BigQuery, projectId: string, devices: readonly string[], window: SparkWindow): Promise<Sparklines> {
   const w = SPARK_WINDOWS[window];

@@ -43,6 +43,10 @@ Options:
   --no-dashboard         do not serve the dashboard
   --free-ports           take free ports for everything
   --no-seed              do not seed the device registry
+  --gateway-http-port N  device gateway HTTP bridge, default 8095 (firebase.json)
+  --gateway-mqtt-port N  device gateway MQTT, plain, default 1883
+  --gateway-mqtts-port N device gateway MQTT over TLS (local CA), default 8883
+  --no-gateway           do not start the device gateway
   --state-dir DIR        where the pid file of this run goes (default .emulate/)
   -h, --help             this text
 `;
@@ -75,6 +79,8 @@ interface Cli {
   /** undefined: no dashboard. */
   dashboardPort: number | undefined;
   pidFile: string;
+  /** undefined: no gateway. */
+  gateway: { http: number; mqtt: number; mqtts: number; dir: string } | undefined;
 }
 
 function parseCli(argv: string[]): Cli | 'help' {
@@ -97,6 +103,10 @@ function parseCli(argv: string[]): Cli | 'help' {
       'dashboard-port': { type: 'string' },
       'no-dashboard': { type: 'boolean' },
       'no-seed': { type: 'boolean' },
+      'gateway-http-port': { type: 'string' },
+      'gateway-mqtt-port': { type: 'string' },
+      'gateway-mqtts-port': { type: 'string' },
+      'no-gateway': { type: 'boolean' },
       'state-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -130,7 +140,25 @@ function parseCli(argv: string[]): Cli | 'help' {
     seed: !values['no-seed'],
     dashboardPort: values['no-dashboard'] ? undefined : (int('dashboard-port', values['dashboard-port']) ?? free ?? defaultDashboardPort()),
     pidFile: values['state-dir'] ? path.resolve(values['state-dir'], 'pids.json') : PID_FILE,
+    gateway: values['no-gateway']
+      ? undefined
+      : {
+          http: int('gateway-http-port', values['gateway-http-port']) ?? free ?? gatewayDefault('port', 8095),
+          mqtt: int('gateway-mqtt-port', values['gateway-mqtt-port']) ?? free ?? gatewayDefault('mqttPort', 1883),
+          mqtts: int('gateway-mqtts-port', values['gateway-mqtts-port']) ?? free ?? gatewayDefault('mqttsPort', 8883),
+          // The local CA and the seeded devices' private keys, kept across runs.
+          dir: path.join(values['state-dir'] ? path.resolve(values['state-dir']) : path.dirname(PID_FILE), 'gateway'),
+        },
   };
+}
+
+function gatewayDefault(key: 'port' | 'mqttPort' | 'mqttsPort', fallback: number): number {
+  try {
+    const fb = JSON.parse(readFileSync(repoPath('firebase.json'), 'utf8')) as { emulators?: { gateway?: Record<string, number> } };
+    return fb.emulators?.gateway?.[key] ?? fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 function defaultDashboardPort(): number {
@@ -149,11 +177,30 @@ function tryIt(stack: Stack, dashboard: Dashboard | undefined): string {
     `  npm run simulate                       # devices publish to ${stack.urls.pubsub}`,
     `  npm run query -- "SELECT tenant_id, metric, COUNT(*) n FROM telemetry.readings GROUP BY 1, 2"`,
     dashboard ? `  open ${dashboard.url}          # live dashboard` : '  npm run dashboard                      # live dashboard',
+    ...gatewayTryIt(stack),
     '  Clients pick the stack up from these variables:',
     ...Object.entries(stack.env).map(([k, v]) => `    export ${k}=${v}`),
     'Ctrl-C stops everything.',
     '',
   ].join('\n');
+}
+
+/** A device sample that works at once against the seeded demo-registry (docs/gateway.md has more). */
+function gatewayTryIt(stack: Stack): string[] {
+  const g = stack.gateway;
+  if (!g) return [];
+  const key = g.deviceKeys['demo-device-es256'];
+  const id = `projects/${stack.projectId}/locations/us-central1/registries/demo-registry/devices/demo-device-es256`;
+  return [
+    `  Device gateway (IoT Core protocol): MQTT mqtts://localhost:${g.ports.mqtts} (CA ${g.ca.caCert}), plain mqtt://127.0.0.1:${g.ports.mqtt}, HTTP http://127.0.0.1:${g.ports.http}`,
+    ...(key
+      ? [
+          `    JWT=$(node build/tools/devices/jwt.js --key ${key} --project ${stack.projectId})`,
+          `    mosquitto_pub -h localhost -p ${g.ports.mqtts} --cafile ${g.ca.caCert} -i ${id} -u unused -P "$JWT" -t /devices/demo-device-es256/events -q 1 -m '{"seq":1,"readings":{"temperature":21.5}}'`,
+        ]
+      : []),
+    `  npm run devices -- --help               # registry, keys, config, commands`,
+  ];
 }
 
 async function main(): Promise<number> {
@@ -184,7 +231,7 @@ async function main(): Promise<number> {
     log('stack', `stopped ${leftovers.killed.length} leftover process groups of a previous run: ${leftovers.killed.map((k) => `${k.component} (pid ${k.pid})`).join(', ')}`);
   }
 
-  const planned = await plannedPorts(cli.ports);
+  const planned = { ...(await plannedPorts(cli.ports)), ...(cli.gateway ? { 'gateway-http': cli.gateway.http, 'gateway-mqtt': cli.gateway.mqtt, 'gateway-mqtts': cli.gateway.mqtts } : {}) };
   const busy = await busyPorts(planned);
   if (busy.length) {
     for (const b of busy) log('stack', `${b.component}: ${describeOwner(b.owner)}`);
@@ -246,6 +293,7 @@ async function main(): Promise<number> {
       ...(cli.dataFile ? { bigqueryDataFile: cli.dataFile } : {}),
       ordering: cli.ordering,
       seed: cli.seed,
+      ...(cli.gateway ? { gateway: cli.gateway } : {}),
       onSpawn,
       log,
     });

@@ -6,8 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub, type CreateSubscriptionOptions } from '@google-cloud/pubsub';
-import { COLLECTIONS, DATASET, FUNCTIONS, FUNCTION_NAMES, TOPICS, type FunctionName } from '../../functions/lib/names.js';
+import { COLLECTIONS, DATASET, FUNCTIONS, FUNCTION_NAMES, GATEWAY_ROUTE, TOPICS, type FunctionName } from '../../functions/lib/names.js';
 import { ALL_TABLES, tableResource } from '../../schemas/bigquery-tables.js';
+import { DEDUP_VIEWS, dedupViewSql } from '../../schemas/bigquery-views.js';
 import { loadFirestoreRules } from './gcloud-emulators.js';
 import { repoPath } from './repo-root.js';
 import { SEED_DEVICES, deviceDocument, type SeedDevice } from './seed.js';
@@ -66,10 +67,19 @@ export function subscriptionSettings(fn: FunctionName, opts: SubscriptionOptions
   return settings;
 }
 
+/** validate's second subscription, on the gateway's topic (GATEWAY_ROUTE): validate's settings, pushed with that topic in the path. */
+export function gatewaySubscriptionSettings(opts: SubscriptionOptions): CreateSubscriptionOptions {
+  const settings = subscriptionSettings(GATEWAY_ROUTE.target, opts);
+  if (opts.delivery === 'push') settings.pushConfig = { pushEndpoint: pushEndpoint(opts.functionUrls[GATEWAY_ROUTE.target], opts.projectId, GATEWAY_ROUTE.topic) };
+  return settings;
+}
+
 export async function createSubscriptions(pubsub: PubSub, opts: SubscriptionOptions): Promise<void> {
-  for (const fn of FUNCTION_NAMES) {
-    const { topic, subscription } = FUNCTIONS[fn];
-    const settings = subscriptionSettings(fn, opts);
+  const all = [
+    ...FUNCTION_NAMES.map((fn) => ({ ...FUNCTIONS[fn], settings: subscriptionSettings(fn, opts) })),
+    { topic: GATEWAY_ROUTE.topic, subscription: GATEWAY_ROUTE.subscription, settings: gatewaySubscriptionSettings(opts) },
+  ];
+  for (const { topic, subscription, settings } of all) {
     try {
       await pubsub.topic(topic).createSubscription(subscription, settings);
     } catch (err) {
@@ -96,6 +106,17 @@ export async function createDatasetAndTables(bigquery: BigQuery): Promise<void> 
     if (tableExists) continue;
     try {
       await dataset.createTable(t.tableId, tableResource(t));
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+  }
+  // The de-dup views analysts query (the read side of exactly-once), as infra/ creates them.
+  const projectId = await bigquery.getProjectId();
+  for (const v of DEDUP_VIEWS) {
+    const [viewExists] = await dataset.table(v.viewId).exists();
+    if (viewExists) continue;
+    try {
+      await dataset.createTable(v.viewId, { description: v.description, view: { query: dedupViewSql(v, `\`${projectId}.${DATASET}.${v.table}\``), useLegacySql: false } });
     } catch (err) {
       if ((err as { code?: number }).code !== 409) throw err;
     }

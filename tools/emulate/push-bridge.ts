@@ -51,6 +51,21 @@ export interface TargetStats {
   maxDeliveryAttempt: number;
 }
 
+/**
+ * One push request as the bench's cost measures need it: when it was sent
+ * and answered (performance.now ms: request-based Cloud Run bills these
+ * spans), and the message's size as Pub/Sub bills it (data, attribute keys
+ * and values, 20 bytes of timestamp, the message id).
+ */
+export interface DeliveryRecord {
+  startMs: number;
+  endMs: number;
+  messageBytes: number;
+}
+
+/** Deliveries kept per target for the bench (a bounded log: the oldest go first). */
+const MAX_RECORDS = 200_000;
+
 export const DEFAULT_CONCURRENCY = 80;
 export const DEFAULT_MIN_BACKOFF_MS = 1000;
 export const DEFAULT_MAX_BACKOFF_MS = 60_000;
@@ -140,6 +155,7 @@ export function backoffMs(attempt: number, minMs: number, maxMs: number): number
  */
 class TargetPump {
   readonly stats: TargetStats = { inFlight: 0, maxInFlight: 0, delivered: 0, acked: 0, failed: 0, maxDeliveryAttempt: 0 };
+  readonly records: DeliveryRecord[] = [];
   private readonly client: v1.SubscriberClient;
   private readonly subscriptionPath: string;
   /** Pulled and not yet acked or handed back (waiting for its ordering key counts). */
@@ -239,6 +255,7 @@ class TargetPump {
     if (this.stats.inFlight > this.stats.maxInFlight) this.stats.maxInFlight = this.stats.inFlight;
     let ok = false;
     let why = '';
+    const startMs = performance.now();
     try {
       const res = await fetch(`${this.t.url}/projects/${this.o.projectId}/topics/${this.t.topic}`, {
         method: 'POST',
@@ -255,6 +272,10 @@ class TargetPump {
     } finally {
       this.stats.inFlight--;
     }
+    let messageBytes = m.data.length + 20 + Buffer.byteLength(m.id);
+    for (const [k, v] of Object.entries(m.attributes)) messageBytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+    if (this.records.length >= MAX_RECORDS) this.records.shift();
+    this.records.push({ startMs, endMs: performance.now(), messageBytes });
     this.stats.delivered++;
     if (ok) {
       this.stats.acked++;
@@ -349,6 +370,13 @@ export class PushBridge {
   }
 
   /** Per-target counters (for tests, measurements and the dashboard). */
+  /** Every delivery's span and size per target since the start (bounded: MAX_RECORDS each). */
+  records(): Record<string, readonly DeliveryRecord[]> {
+    const out: Record<string, readonly DeliveryRecord[]> = {};
+    for (const [name, p] of this.pumps) out[name] = p.records;
+    return out;
+  }
+
   stats(): Record<string, TargetStats> {
     const out: Record<string, TargetStats> = {};
     for (const [name, p] of this.pumps) out[name] = { ...p.stats };

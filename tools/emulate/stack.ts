@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Firestore } from '@google-cloud/firestore';
 import type { PubSub } from '@google-cloud/pubsub';
-import { FUNCTIONS, FUNCTION_NAMES, LOCAL_PROJECT_ID, type FunctionName } from '../../functions/lib/names.js';
+import { FUNCTIONS, FUNCTION_NAMES, GATEWAY_ROUTE, LOCAL_PROJECT_ID, type FunctionName } from '../../functions/lib/names.js';
 import { LOOPBACK, freePort, httpOk, waitUntil } from '../lib/ports.js';
 import { bigqueryClient, firestoreClient, pubsubClient, type EmulatorEndpoints } from '../lib/emulator-clients.js';
 import { startFirestoreEmulator, startPubSubEmulator, type RunningEmulator } from './gcloud-emulators.js';
@@ -20,7 +20,8 @@ import {
   tablesExist,
   type DeliveryMode,
 } from './provision.js';
-import { PushBridge, type TargetStats } from './push-bridge.js';
+import { PushBridge, type BridgeTarget, type DeliveryRecord, type TargetStats } from './push-bridge.js';
+import { seedGatewayRegistry, startGatewayProcess, type GatewayPorts, type RunningGatewayProcess } from './gateway-component.js';
 import type { ManagedProcess } from '../lib/process-group.js';
 import { repoPath } from './repo-root.js';
 
@@ -62,6 +63,8 @@ export interface StackOptions {
   unorderedSubscriptions?: readonly string[];
   /** Seed the device registry (default true). */
   seed?: boolean;
+  /** Start the device gateway (HTTP and MQTT bridges) on these ports (0: a free one), its CA and seeded keys in `dir`. */
+  gateway?: GatewayPorts & { dir: string };
   /** Called with each child as soon as it is spawned (and again after a restart), so a pid file can name it before the stack is ready. */
   onSpawn?: (component: string, pid: number) => void;
   log: (component: string, line: string) => void;
@@ -87,9 +90,13 @@ export interface Stack {
   readonly endpoints: EmulatorEndpoints;
   /** The variables that point standard clients at this stack. */
   readonly env: Record<string, string>;
+  /** The gateway, when started (StackOptions.gateway): its ports, CA and the seeded devices' private key files. */
+  readonly gateway: (RunningGatewayProcess & { deviceKeys: Record<string, string> }) | undefined;
   /** Process ids of every child, by component (for the pid file and for fault injection). */
   pids(): Record<string, number>;
   bridgeStats(): Record<string, TargetStats>;
+  /** Each push delivery's span and billable size, per function (bridge delivery only; empty otherwise). */
+  bridgeRecords(): Record<string, readonly DeliveryRecord[]>;
   /** Kills and restarts one component on the same port, then provisions what it lost. */
   restart(component: RestartableComponent): Promise<void>;
   /**
@@ -182,6 +189,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let bigqueryProc: NodeComponent | undefined;
   const functionProcs = new Map<FunctionName, NodeComponent>();
   let bridge: PushBridge | undefined;
+  let gateway: (RunningGatewayProcess & { deviceKeys: Record<string, string> }) | undefined;
   let pubsub: PubSub | undefined;
   let firestore: Firestore | undefined;
   let bigquery: BigQuery | undefined;
@@ -293,7 +301,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       bridge = new PushBridge({
         pubsub,
         projectId,
-        targets: FUNCTION_NAMES.map((fn) => ({
+        targets: FUNCTION_NAMES.map((fn): BridgeTarget => ({
           name: fn,
           subscription: FUNCTIONS[fn].subscription,
           topic: FUNCTIONS[fn].topic,
@@ -301,12 +309,30 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           // As many in flight as a deployed instance takes (names.ts), unless overridden.
           concurrency: opts.deliveryConcurrency ?? FUNCTIONS[fn].concurrency,
           ...(opts.unorderedSubscriptions?.includes(FUNCTIONS[fn].subscription) ? { ordered: false } : {}),
-        })),
+        })).concat(opts.gateway ? [{
+          // validate's second subscription: the gateway's topic (trusted device ids).
+          name: `${GATEWAY_ROUTE.target}-gateway`,
+          subscription: GATEWAY_ROUTE.subscription,
+          topic: GATEWAY_ROUTE.topic,
+          url: functionUrls[GATEWAY_ROUTE.target],
+          concurrency: opts.deliveryConcurrency ?? FUNCTIONS[GATEWAY_ROUTE.target].concurrency,
+        }] : []),
         ...(opts.minBackoffMs !== undefined ? { minBackoffMs: opts.minBackoffMs } : {}),
         ...(opts.maxBackoffMs !== undefined ? { maxBackoffMs: opts.maxBackoffMs } : {}),
         log,
       });
       bridge.start();
+    }
+
+    if (opts.gateway) {
+      const g = opts.gateway;
+      const pick = async (n: number): Promise<number> => (n === 0 ? freePort() : n);
+      const gwPorts = { http: await pick(g.http), mqtt: await pick(g.mqtt), mqtts: await pick(g.mqtts) };
+      const deviceKeys = opts.seed ?? true ? await seedGatewayRegistry(firestore!, g.dir) : {};
+      const proc = await startGatewayProcess({ ports: gwPorts, env: functionEnv, dir: g.dir, onLine: lineTo('gateway'), onSpawn: onSpawn('gateway') });
+      watch('gateway', proc.process);
+      gateway = { ...proc, deviceKeys };
+      log('stack', `gateway   http://${LOOPBACK}:${gwPorts.http} mqtt://${LOOPBACK}:${gwPorts.mqtt} mqtts://localhost:${gwPorts.mqtts} (CA ${proc.ca.caCert})`);
     }
 
     // Ready only when everything answers.
@@ -355,8 +381,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     urls,
     endpoints,
     env,
+    get gateway() {
+      return gateway;
+    },
     pids: () => Object.fromEntries([...spawned].map(([name, p]) => [name, p.pid])),
     bridgeStats: () => bridge?.stats() ?? {},
+    bridgeRecords: () => bridge?.records() ?? {},
     restart,
     stop,
     kill,

@@ -1,10 +1,15 @@
 // The fault run's books: what was published against what the sinks hold.
 // "lost" is an expected row that is not there; "doubled" is a row stored more
-// than once (readings: total - distinct (event_id, metric), as insertAll's
-// de-duplication is only best effort); "unexpected" is a row nobody published.
+// than once; "unexpected" is a row nobody published. They are counted through
+// the de-dup views (schemas/bigquery-views.ts), which is what analysts query
+// and where the pipeline promises exactly-once: the Storage Write API's
+// default stream is at-least-once and insertAll's de-dup best effort, so the
+// raw tables may hold copies, counted apart in `raw` (the measured duplicate
+// rate of the write path).
 import type { BigQuery } from '@google-cloud/bigquery';
 import { DATASET, TABLES } from '../../functions/lib/names.js';
 import type { ExpectedOutcome, MessageKind } from '../lib/message-mix.js';
+import { DEADLETTER_DEDUP, EVENTS_DEDUP, READINGS_DEDUP } from '../../schemas/bigquery-views.js';
 
 export interface TableCount {
   expected: number;
@@ -35,9 +40,19 @@ export const READINGS_DEDUP_SQL = `SELECT COUNT(*) AS n, COUNT(DISTINCT CONCAT(e
   SELECT * FROM ${DATASET}.${TABLES.readings} WHERE TRUE
   QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id, metric, event_time ORDER BY ingest_time) = 1)`;
 
+/** What the raw tables hold: every stored copy (the at-least-once write path's duplicates). */
+export interface RawCount {
+  rows: number;
+  distinct: number;
+  /** rows - distinct */
+  copies: number;
+}
+
 export interface Accounting {
   /** Rows and distinct keys through the readings_dedup view's query (null when the engine refused it). */
   readingsDedup: { rows: number; distinct: number } | null;
+  /** The raw tables: readings (event_id, metric), events (event_id), deadletter (the deadletter_dedup key). */
+  raw: { readings: RawCount; events: RawCount; deadletter: RawCount };
   published: Record<MessageKind, number> & { poison: number };
   readings: TableCount;
   events: TableCount;
@@ -91,12 +106,17 @@ function tableCount(expectedKeys: ReadonlySet<string>, stored: readonly string[]
   };
 }
 
+const raw = (keys: readonly string[]): RawCount => {
+  const distinct = new Set(keys).size;
+  return { rows: keys.length, distinct, copies: keys.length - distinct };
+};
+
 export async function bigQueryAccounting(
   bq: BigQuery,
   expected: ExpectedOutcome,
   extraDeadLetters: Record<string, number>,
   beforeRestart: { readings: ReadonlySet<string>; events: ReadonlySet<string> } = { readings: new Set(), events: new Set() },
-): Promise<Pick<Accounting, 'readings' | 'readingsDedup' | 'events' | 'deadLetters' | 'maxDeliveryByStage' | 'examples'>> {
+): Promise<Pick<Accounting, 'readings' | 'readingsDedup' | 'raw' | 'events' | 'deadLetters' | 'maxDeliveryByStage' | 'examples'>> {
   let readingsDedup: Accounting['readingsDedup'] = null;
   try {
     const [v] = await rows<{ n: number; d: number }>(bq, READINGS_DEDUP_SQL);
@@ -104,12 +124,22 @@ export async function bigQueryAccounting(
   } catch {
     // reported as n/a
   }
-  const readingRows = await rows<{ event_id: string; metric: string }>(bq, `SELECT event_id, metric FROM ${DATASET}.${TABLES.readings}`);
-  const eventRows = await rows<{ event_id: string }>(bq, `SELECT event_id FROM ${DATASET}.${TABLES.events}`);
-  const dl = await rows<{ reason: string; stage: string; n: number }>(bq, `SELECT reason, stage, COUNT(*) AS n FROM ${DATASET}.${TABLES.deadLetter} GROUP BY reason, stage`);
+  const from = (table: string) => `${DATASET}.${table}`;
+  const readingKeys = async (table: string) => (await rows<{ k: string }>(bq, `SELECT CONCAT(event_id, '|', metric) AS k FROM ${from(table)}`)).map((r) => r.k);
+  const eventKeys = async (table: string) => (await rows<{ k: string }>(bq, `SELECT event_id AS k FROM ${from(table)}`)).map((r) => r.k);
+  const dlKey = DEADLETTER_DEDUP.key.join(", '|', ");
+  const deadLetterKeys = async (table: string) => (await rows<{ k: string }>(bq, `SELECT CONCAT(${dlKey}) AS k FROM ${from(table)}`)).map((r) => r.k);
+  const [viewReadings, viewEvents, rawReadings, rawEvents, rawDeadLetters] = await Promise.all([
+    readingKeys(READINGS_DEDUP.viewId),
+    eventKeys(EVENTS_DEDUP.viewId),
+    readingKeys(TABLES.readings),
+    eventKeys(TABLES.events),
+    deadLetterKeys(TABLES.deadLetter),
+  ]);
+  const dl = await rows<{ reason: string; stage: string; n: number }>(bq, `SELECT reason, stage, COUNT(*) AS n FROM ${from(DEADLETTER_DEDUP.viewId)} GROUP BY reason, stage`);
 
-  const { lostKeys, unexpectedKeys, ...readings } = tableCount(expected.readings, readingRows.map((r) => `${r.event_id}|${r.metric}`), beforeRestart.readings);
-  const { lostKeys: _l, unexpectedKeys: _u, ...events } = tableCount(expected.events, eventRows.map((r) => r.event_id), beforeRestart.events);
+  const { lostKeys, unexpectedKeys, ...readings } = tableCount(expected.readings, viewReadings, beforeRestart.readings);
+  const { lostKeys: _l, unexpectedKeys: _u, ...events } = tableCount(expected.events, viewEvents, beforeRestart.events);
 
   const want: Record<string, number> = { ...expected.deadLetters };
   for (const [k, v] of Object.entries(extraDeadLetters)) want[k] = (want[k] ?? 0) + v;
@@ -123,6 +153,7 @@ export async function bigQueryAccounting(
   return {
     readings,
     readingsDedup,
+    raw: { readings: raw(rawReadings), events: raw(rawEvents), deadletter: raw(rawDeadLetters) },
     events,
     deadLetters: reasons.map((reason) => ({ reason, expected: want[reason] ?? 0, got: got[reason] ?? 0 })),
     maxDeliveryByStage,

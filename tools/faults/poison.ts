@@ -3,13 +3,16 @@
 // loop for ever. The five stack functions cannot be made to fail for one
 // message only (every permanent problem is dead-lettered by the function
 // itself), so this runs the REAL sinkBigquery code as an extra function
-// process whose BigQuery answers 503 to everything (a sink that is down for
+// process whose BigQuery answers 503 to everything, and whose Storage Write API
+// INTERNAL (a sink that is down for
 // good), behind its own subscription with the same dead-letter policy as the
 // stack's (maxDeliveryAttempts 5 -> events-deadletter), fed by the same push
 // bridge. What the emulator dead-letters is then stored by the stack's real
 // sinkDeadletter, so the row proves the whole path.
 import http from 'node:http';
 import type { PubSub } from '@google-cloud/pubsub';
+import { Server, ServerCredentials, status, type ServerDuplexStream } from '@grpc/grpc-js';
+import { storageServices } from '../../emulators/bigquery/storage/protos.js';
 import { TOPICS } from '../../functions/lib/names.js';
 import type { EnrichedEvent } from '../../functions/lib/events.js';
 import { LOOPBACK, freePort } from '../lib/ports.js';
@@ -73,6 +76,30 @@ async function startDeadBackend(): Promise<{ url: string; close(): Promise<void>
   };
 }
 
+/**
+ * A Storage Write API (gRPC) server that fails every call with INTERNAL: the
+ * Storage Write API, down for good. INTERNAL, not UNAVAILABLE, because the
+ * client retries UNAVAILABLE on GetWriteStream until the sink's 30 s timeout,
+ * which would only make each failing delivery slow.
+ */
+async function startDeadStorageBackend(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = new Server();
+  const fail = { code: status.INTERNAL, details: 'backend unavailable (fault harness)' };
+  const unary = (_call: unknown, callback: (err: typeof fail) => void): void => callback(fail);
+  server.addService(storageServices().write, {
+    CreateWriteStream: unary,
+    GetWriteStream: unary,
+    FinalizeWriteStream: unary,
+    BatchCommitWriteStreams: unary,
+    FlushRows: unary,
+    AppendRows: (call: ServerDuplexStream<unknown, unknown>) => call.destroy(Object.assign(new Error(fail.details), fail)),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${LOOPBACK}:0`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { endpoint: `http://${LOOPBACK}:${port}`, close: () => new Promise<void>((r) => server.tryShutdown(() => r())) };
+}
+
 export async function startPoison(opts: {
   pubsub: PubSub;
   projectId: string;
@@ -82,6 +109,7 @@ export async function startPoison(opts: {
   log: (component: string, line: string) => void;
 }): Promise<PoisonRun> {
   const dead = await startDeadBackend();
+  const deadStorage = await startDeadStorageBackend();
   let fn: NodeComponent | undefined;
   let bridge: PushBridge | undefined;
   try {
@@ -93,7 +121,8 @@ export async function startPoison(opts: {
     fn = await startFunctionProcess({
       target: 'sinkBigquery',
       port: await freePort(),
-      env: { ...opts.env, BIGQUERY_EMULATOR_HOST: dead.url, LOG_LEVEL: 'ERROR' },
+      // Both write paths down: the REST API (insertAll) and the Storage Write API (the default).
+      env: { ...opts.env, BIGQUERY_EMULATOR_HOST: dead.url, BQ_STORAGE_ENDPOINT: deadStorage.endpoint, LOG_LEVEL: 'ERROR' },
       onLine: (l) => opts.log('poison-fn', l),
     });
     // Short backoff: the point is the attempt count, not the wait.
@@ -122,12 +151,14 @@ export async function startPoison(opts: {
         await b.stop().catch(() => undefined);
         await f.stop();
         await dead.close();
+        await deadStorage.close();
       },
     };
   } catch (err) {
     await bridge?.stop().catch(() => undefined);
     await fn?.stop();
     await dead.close();
+    await deadStorage.close();
     throw err;
   }
 }

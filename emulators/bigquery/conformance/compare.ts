@@ -81,6 +81,11 @@ function numeric(s: string): number | undefined {
   return Number(t);
 }
 
+const octalToHex = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => `\\x${parseInt(o, 8).toString(16).padStart(2, '0')}`);
+
+/** Digits after the point in a page's number, e.g. 3 for 2.828. */
+const shownDecimals = (s: string): number => /^[+-]?\d*\.(\d+)$/.exec(s.trim())?.[1]?.length ?? -1;
+
 function sameNumber(a: number, b: number): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
   if (a === b) return true;
@@ -109,13 +114,19 @@ function sameDatetime(a: string, e: string): boolean {
 
 /** Atom-level comparison inside arrays/structs: quotes on strings are optional on the pages. */
 function atomsEqual(a: string, e: string): boolean {
+  // BYTES: the pages print b"\x00", \x00 or octal \377.
+  if (a.startsWith('b"') && !e.startsWith('b')) return a.slice(2, -1).toLowerCase() === octalToHex(e).toLowerCase();
   const ua = a.replace(/^["']|["']$/g, '');
   const ue = e.replace(/^["']|["']$/g, '');
-  if (ua.startsWith('b"') && !ue.startsWith('b')) return ua.slice(2, -1).toLowerCase() === ue.toLowerCase();
   if (ua === ue || ua.toLowerCase() === ue.toLowerCase() || sameDatetime(ua, ue)) return true;
   const na = numeric(ua);
   const ne = numeric(ue);
-  if (na !== undefined && ne !== undefined) return sameNumber(na, ne);
+  if (na !== undefined && ne !== undefined) {
+    if (sameNumber(na, ne)) return true;
+    // 2.8284271247461903 shown as 2.828: the page rounded.
+    const d = shownDecimals(ue);
+    return d >= 1 && Math.abs(na) !== Infinity && Number(na.toFixed(d)) === ne;
+  }
   if (ua.startsWith('@')) {
     const te = timestampMicros(ue);
     return te !== undefined && BigInt(ua.slice(1)) === te;
@@ -155,6 +166,8 @@ export function cellMatches(actual: string, expected: string): boolean {
   const a = norm(actual);
   const e = norm(expected);
   if (a === e) return true;
+  // BigQuery's API returns a NULL array as an empty one; the pages print NULL.
+  if (a === '[]' && e.toUpperCase() === 'NULL') return true;
   if (a.toUpperCase() === 'NULL' || e.toUpperCase() === 'NULL') return a.toUpperCase() === e.toUpperCase();
   const composite = (x: string): boolean => (x.startsWith('[') && x.endsWith(']')) || (x.startsWith('{') && x.endsWith('}'));
   if (composite(a) && composite(e) && a[0] === e[0]) {

@@ -3,6 +3,9 @@
 // than run under DuckDB semantics that may differ from BigQuery's.
 import { invalidQuery } from '../errors.js';
 import { qstr } from './quote.js';
+import { EXTRA_PASSTHROUGH, EXTRA_RULES } from './functions-extra.js';
+import { GEOGRAPHY_RULES } from './geography.js';
+import { zoneOf } from './time-zones.js';
 import { isGroup, isWord, splitCommas, type Group, type Node, type Token } from './tokenize.js';
 
 export interface Translator {
@@ -95,6 +98,7 @@ export const PASSTHROUGH: Record<string, string> = {
   UNNEST: '',
   EXISTS: '',
   ARRAY: '',
+  ...EXTRA_PASSTHROUGH,
 };
 
 const arg = (tr: Translator, args: Node[][], i: number, fn: string): string => {
@@ -128,15 +132,17 @@ const TRUNC_PARTS = new Set(['MICROSECOND', 'MILLISECOND', 'SECOND', 'MINUTE', '
 function trunc(kind: 'TIMESTAMP' | 'DATE' | 'DATETIME'): Rule {
   const fn = `${kind}_TRUNC`;
   return (args, tr) => {
-    arity(args, fn, 2, 3);
-    noTimeZone(args, 2, fn);
-    const x = arg(tr, args, 0, fn);
+    arity(args, fn, 2, kind === 'TIMESTAMP' ? 3 : 2);
+    const zone = zoneOf(args[2], (n) => tr.expr(n));
+    // TIMESTAMP_TRUNC truncates in the zone's civil time (UTC by default), then gives the instant.
+    const x = kind === 'TIMESTAMP' && !zone.utc ? zone.toLocal(arg(tr, args, 0, fn)) : arg(tr, args, 0, fn);
     const part = partOf(args[1], fn);
     if (!TRUNC_PARTS.has(part)) throw invalidQuery(`${fn} with date part ${part} is not supported by the BigQuery emulator`);
     let sql: string;
     if (part === 'WEEK' || part === 'WEEK(SUNDAY)') sql = `bq_trunc_week_sunday(${x})`;
     else if (part === 'WEEK(MONDAY)' || part === 'ISOWEEK') sql = `date_trunc('week', ${x})`;
     else sql = `date_trunc('${part.toLowerCase()}', ${x})`;
+    if (kind === 'TIMESTAMP' && !zone.utc) return zone.fromLocal(sql);
     const castTo = kind === 'DATE' ? 'DATE' : kind === 'DATETIME' ? 'TIMESTAMP' : 'TIMESTAMPTZ';
     return `CAST(${sql} AS ${castTo})`;
   };
@@ -179,6 +185,22 @@ function diff(kind: 'TIMESTAMP' | 'DATE' | 'DATETIME'): Rule {
     const a = arg(tr, args, 0, fn);
     const b = arg(tr, args, 1, fn);
     const part = partOf(args[2], fn);
+    // Week parts count week boundaries (WEEK starts on Sunday), for DATE and DATETIME alike.
+    if (kind !== 'TIMESTAMP') {
+      const day = (x: string, trunc: (y: string) => string): string => `CAST(${trunc(`CAST(${x} AS DATE)`)} AS DATE)`;
+      const sunday = (y: string): string => `bq_trunc_week_sunday(${y})`;
+      const monday = (y: string): string => `date_trunc('week', ${y})`;
+      if (part === 'WEEK' || part === 'WEEK(SUNDAY)') return `((${day(a, sunday)} - ${day(b, sunday)}) // 7)`;
+      if (part === 'WEEK(MONDAY)' || part === 'ISOWEEK') return `((${day(a, monday)} - ${day(b, monday)}) // 7)`;
+      if (part === 'ISOYEAR') return `(isoyear(CAST(${a} AS DATE)) - isoyear(CAST(${b} AS DATE)))`;
+    }
+    // DATETIME_DIFF counts unit boundaries crossed (DuckDB's date_diff), TIMESTAMP_DIFF whole units elapsed.
+    if (kind === 'DATETIME') {
+      if (['MICROSECOND', 'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'MONTH', 'QUARTER', 'YEAR'].includes(part)) {
+        return `date_diff('${part.toLowerCase()}', CAST(${b} AS TIMESTAMP), CAST(${a} AS TIMESTAMP))`;
+      }
+      throw invalidQuery(`${fn} with date part ${part} is not supported by the BigQuery emulator`);
+    }
     if (kind === 'DATE') {
       if (part === 'DAY') return `(CAST(${a} AS DATE) - CAST(${b} AS DATE))`;
       if (['MONTH', 'QUARTER', 'YEAR'].includes(part)) return `date_diff('${part.toLowerCase()}', CAST(${b} AS DATE), CAST(${a} AS DATE))`;
@@ -219,11 +241,13 @@ const extract: Rule = (_args, tr, g) => {
   if (fromAt < 1) throw invalidQuery('EXTRACT expects EXTRACT(part FROM expression)');
   const part = partOf(nodes.slice(0, fromAt), 'EXTRACT');
   const rest = nodes.slice(fromAt + 1);
-  const atTz = rest.findIndex((n) => isWord(n, 'AT'));
-  if (atTz >= 0) throw invalidQuery('EXTRACT ... AT TIME ZONE is not supported by the BigQuery emulator');
+  const atTz = rest.findIndex((n, i) => isWord(n, 'AT') && isWord(rest[i + 1], 'TIME') && isWord(rest[i + 2], 'ZONE'));
   const f = EXTRACT_SQL[part];
   if (!f) throw invalidQuery(`EXTRACT of ${part} is not supported by the BigQuery emulator`);
-  return f(tr.expr(rest));
+  if (atTz < 0) return f(tr.expr(rest));
+  // EXTRACT(part FROM ts AT TIME ZONE tz): the part of the civil time in tz.
+  const zone = zoneOf(rest.slice(atTz + 3), (n) => tr.expr(n));
+  return f(zone.toLocal(tr.expr(rest.slice(0, atTz))));
 };
 
 const cast =
@@ -330,14 +354,20 @@ const concat: Rule = (args, tr) => {
 const formatTime =
   (fn: string): Rule =>
   (args, tr) => {
-    arity(args, fn, 2, 3);
-    noTimeZone(args, 2, fn);
+    arity(args, fn, 2, fn === 'FORMAT_TIMESTAMP' ? 3 : 2);
+    const zone = zoneOf(args[2], (n) => tr.expr(n));
     const fmt = args[0]!;
+    const value = fn === 'FORMAT_TIMESTAMP' && !zone.utc ? zone.toLocal(arg(tr, args, 1, fn)) : arg(tr, args, 1, fn);
     const f = fmt[0];
-    if (fmt.length === 1 && f?.kind === 'string' && /%E|%Q|%J|%k|%l|%P|%N/.test(f.value)) {
-      throw invalidQuery(`${fn}: format elements %E.., %Q, %J are not supported by the BigQuery emulator`);
+    if (fmt.length === 1 && f?.kind === 'string') {
+      if (/%E|%Q|%J|%k|%l|%P|%N|%c|%e|%O/.test(f.value) || (!zone.utc && /%[zZ]/.test(f.value))) {
+        throw invalidQuery(`${fn}: format elements %E.., %Q, %J, %c, %e are not supported by the BigQuery emulator`);
+      }
+      // %x and %D are the US date (12/25/08) in BigQuery; DuckDB's %x is ISO.
+      const duck = f.value.replace(/%%|%x|%D/g, (m) => (m === '%%' ? m : '%m/%d/%y'));
+      return `strftime(${value}, ${qstr(duck)})`;
     }
-    return `strftime(${arg(tr, args, 1, fn)}, ${arg(tr, args, 0, fn)})`;
+    return `strftime(${value}, ${arg(tr, args, 0, fn)})`;
   };
 
 const jsonPath = (args: Node[][], tr: Translator, i: number): string => (args[i] ? tr.expr(args[i]!) : qstr('$'));
@@ -376,13 +406,40 @@ export const FUNCTION_RULES: Record<string, Rule> = {
   PARSE_TIMESTAMP: (args, tr) => (arity(args, 'PARSE_TIMESTAMP', 2), `CAST(strptime(${arg(tr, args, 1, 'PARSE_TIMESTAMP')}, ${arg(tr, args, 0, 'PARSE_TIMESTAMP')}) AS TIMESTAMPTZ)`),
   PARSE_DATE: (args, tr) => (arity(args, 'PARSE_DATE', 2), `CAST(strptime(${arg(tr, args, 1, 'PARSE_DATE')}, ${arg(tr, args, 0, 'PARSE_DATE')}) AS DATE)`),
   CURRENT_TIMESTAMP: (args) => (arity(args, 'CURRENT_TIMESTAMP', 0), 'get_current_timestamp()'),
-  CURRENT_DATE: (args) => (arity(args, 'CURRENT_DATE', 0), 'current_date'),
-  CURRENT_DATETIME: (args) => (arity(args, 'CURRENT_DATETIME', 0), 'CAST(get_current_timestamp() AS TIMESTAMP)'),
+  CURRENT_DATE: (args, tr) => (arity(args, 'CURRENT_DATE', 0, 1), `CAST(${zoneOf(args[0], (n) => tr.expr(n)).toLocal('get_current_timestamp()')} AS DATE)`),
+  CURRENT_DATETIME: (args, tr) => (arity(args, 'CURRENT_DATETIME', 0, 1), zoneOf(args[0], (n) => tr.expr(n)).toLocal('get_current_timestamp()')),
   CURRENT_TIME: (args) => (arity(args, 'CURRENT_TIME', 0), 'CAST(get_current_timestamp() AS TIME)'),
-  TIMESTAMP: (args, tr) => (arity(args, 'TIMESTAMP', 1, 2), noTimeZone(args, 1, 'TIMESTAMP'), `CAST(${arg(tr, args, 0, 'TIMESTAMP')} AS TIMESTAMPTZ)`),
-  DATE: (args, tr) =>
-    args.length === 3 ? `make_date(${args.map((a) => tr.expr(a)).join(', ')})` : (arity(args, 'DATE', 1), `CAST(${arg(tr, args, 0, 'DATE')} AS DATE)`),
-  DATETIME: (args, tr) => (arity(args, 'DATETIME', 1), `CAST(${arg(tr, args, 0, 'DATETIME')} AS TIMESTAMP)`),
+  // TIMESTAMP(civil, tz): a DATE, DATETIME or zone-less string read as civil time in tz.
+  TIMESTAMP: (args, tr) => {
+    arity(args, 'TIMESTAMP', 1, 2);
+    const zone = zoneOf(args[1], (n) => tr.expr(n));
+    return zone.utc ? `CAST(${arg(tr, args, 0, 'TIMESTAMP')} AS TIMESTAMPTZ)` : zone.fromLocal(arg(tr, args, 0, 'TIMESTAMP'));
+  },
+  DATE: (args, tr) => {
+    if (args.length === 3) return `make_date(${args.map((a) => tr.expr(a)).join(', ')})`;
+    arity(args, 'DATE', 1, 2);
+    // DATE(timestamp, tz): the civil date in tz.
+    if (args.length === 2) return `CAST(${zoneOf(args[1], (n) => tr.expr(n)).toLocal(arg(tr, args, 0, 'DATE'))} AS DATE)`;
+    return `CAST(${arg(tr, args, 0, 'DATE')} AS DATE)`;
+  },
+  DATETIME: (args, tr) => {
+    arity(args, 'DATETIME', 1, 6);
+    if (args.length === 6) return `make_timestamp(${args.map((a) => `CAST(${tr.expr(a)} AS BIGINT)`).join(', ')})`;
+    if (args.length === 2) {
+      const second = args[1]!;
+      // DATETIME(date, time) or DATETIME(timestamp, tz): a string second argument is a zone.
+      if (second.length === 1 && second[0]!.kind === 'string') return zoneOf(second, (n) => tr.expr(n)).toLocal(arg(tr, args, 0, 'DATETIME'));
+      return `(CAST(${arg(tr, args, 0, 'DATETIME')} AS DATE) + CAST(${tr.expr(second)} AS TIME))`;
+    }
+    arity(args, 'DATETIME', 1);
+    return `CAST(${arg(tr, args, 0, 'DATETIME')} AS TIMESTAMP)`;
+  },
+  TIME: (args, tr) => {
+    arity(args, 'TIME', 1, 3);
+    if (args.length === 3) return `make_time(${args.map((a, i) => `CAST(${tr.expr(a)} AS ${i < 2 ? 'BIGINT' : 'DOUBLE'})`).join(', ')})`;
+    if (args.length === 2) return `CAST(${zoneOf(args[1], (n) => tr.expr(n)).toLocal(arg(tr, args, 0, 'TIME'))} AS TIME)`;
+    return `CAST(${arg(tr, args, 0, 'TIME')} AS TIME)`;
+  },
   TIMESTAMP_SECONDS: (args, tr) => (arity(args, 'TIMESTAMP_SECONDS', 1), `make_timestamptz(CAST(${arg(tr, args, 0, 'TIMESTAMP_SECONDS')} AS BIGINT) * 1000000)`),
   TIMESTAMP_MILLIS: (args, tr) => (arity(args, 'TIMESTAMP_MILLIS', 1), `make_timestamptz(CAST(${arg(tr, args, 0, 'TIMESTAMP_MILLIS')} AS BIGINT) * 1000)`),
   TIMESTAMP_MICROS: (args, tr) => (arity(args, 'TIMESTAMP_MICROS', 1), `make_timestamptz(CAST(${arg(tr, args, 0, 'TIMESTAMP_MICROS')} AS BIGINT))`),
@@ -413,4 +470,6 @@ export const FUNCTION_RULES: Record<string, Rule> = {
   GENERATE_UUID: (args) => (arity(args, 'GENERATE_UUID', 0), 'CAST(uuid() AS VARCHAR)'),
   LOG: (args, tr) => (args.length === 1 ? `ln(${arg(tr, args, 0, 'LOG')})` : (arity(args, 'LOG', 2), `log(${arg(tr, args, 1, 'LOG')}, ${arg(tr, args, 0, 'LOG')})`)),
   STRING: (args, tr) => (arity(args, 'STRING', 1, 2), noTimeZone(args, 1, 'STRING'), `CAST(${arg(tr, args, 0, 'STRING')} AS VARCHAR)`),
+  ...EXTRA_RULES,
+  ...GEOGRAPHY_RULES,
 };

@@ -1,6 +1,9 @@
 // DuckDB macros that give translated GoogleSQL BigQuery's semantics where
 // DuckDB's built-ins differ (errors instead of Infinity/NULL, 0-based OFFSET,
 // JSON_VALUE returning NULL for objects). Created on every start.
+import { EXTRA_MACROS } from './functions-extra.js';
+import { GEOGRAPHY_MACROS } from './geography.js';
+
 export const MACROS: readonly string[] = [
   // BigQuery `/` always yields FLOAT64 and raises on a zero divisor.
   `CREATE OR REPLACE MACRO bq_fdiv(a, b) AS CASE WHEN b = 0 THEN error('division by zero: ' || CAST(a AS VARCHAR) || ' / ' || CAST(b AS VARCHAR)) ELSE CAST(a AS DOUBLE) / b END`,
@@ -26,4 +29,6 @@ export const MACROS: readonly string[] = [
   // GREATEST/LEAST return NULL when any argument is NULL.
   `CREATE OR REPLACE MACRO bq_greatest2(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE greatest(a, b) END`,
   `CREATE OR REPLACE MACRO bq_least2(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE least(a, b) END`,
+  ...EXTRA_MACROS,
+  ...GEOGRAPHY_MACROS,
 ];

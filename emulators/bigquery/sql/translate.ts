@@ -27,6 +27,8 @@ export interface TranslateOptions {
   /** Throws a BqError (notFound) when the table or dataset does not exist. */
   resolveTable(target: TableTarget): ResolvedTable;
   params: ParamResolver;
+  /** INFORMATION_SCHEMA.<view> under a dataset or region: a parenthesized subquery. */
+  informationSchema?(parts: string[]): string;
 }
 export type StatementType = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'MERGE';
 export interface Translation {
@@ -43,7 +45,7 @@ const KEYWORDS = new Set(
     'SELECT FROM WHERE GROUP BY ORDER HAVING QUALIFY LIMIT OFFSET AND OR NOT CASE WHEN THEN ELSE END AS ON JOIN LEFT RIGHT ' +
     'INNER OUTER FULL CROSS UNION ALL DISTINCT IS NULL TRUE FALSE IN LIKE BETWEEN WITH OVER PARTITION ROWS RANGE PRECEDING ' +
     'FOLLOWING UNBOUNDED CURRENT ROW ASC DESC NULLS FIRST LAST EXCEPT INTERSECT USING WINDOW INSERT INTO VALUES UPDATE SET ' +
-    'DELETE MERGE MATCHED EXISTS RECURSIVE ESCAPE IGNORE RESPECT LATERAL'
+    'DELETE MERGE MATCHED EXISTS RECURSIVE ESCAPE IGNORE RESPECT LATERAL ROLLUP CUBE GROUPING SETS'
   ).split(' '),
 );
 const CLAUSE_END = new Set(['WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT', 'WINDOW', 'UNION', 'EXCEPT', 'INTERSECT', 'ON', 'USING', 'SELECT', 'SET', 'WHEN', 'VALUES']);
@@ -151,7 +153,11 @@ export class GoogleSqlTranslator implements Translator {
       else break;
     }
     if (parts.length === 0) return null;
-    if (parts.some((p) => p.toUpperCase() === 'INFORMATION_SCHEMA')) throw invalidQuery('INFORMATION_SCHEMA views are not supported by the BigQuery emulator');
+    if (parts.some((p) => p.toUpperCase() === 'INFORMATION_SCHEMA')) {
+      if (!this.opts.informationSchema) throw invalidQuery('INFORMATION_SCHEMA views are not supported here');
+      const sub = this.opts.informationSchema(parts);
+      return { sql: `${sub} AS ${qid(parts.at(-1)!.toLowerCase())}`, next: j, bare: sub };
+    }
     if (parts.length === 1) {
       if (this.cteNames.has(parts[0]!.toLowerCase())) return { sql: qid(parts[0]!), next: j };
       const dd = this.opts.defaultDataset;

@@ -28,7 +28,22 @@ output "readings_dedup_view" {
   value       = module.bigquery.readings_dedup_view
 }
 
+output "dedup_views" {
+  description = "Every de-duplicating view (readings_dedup, events_dedup, deadletter_dedup): what analysts query."
+  value       = module.bigquery.dedup_views
+}
+
 output "source_object" {
   description = "The deployed source archive."
   value       = module.functions.source_object
+}
+
+output "gateway_http_url" {
+  value       = one(module.gateway[*].http_bridge_url)
+  description = "The HTTP bridge's base URL (null without gateway_image)."
+}
+
+output "gateway_mqtt_address" {
+  value       = one(module.gateway[*].mqtt_bridge_address)
+  description = "The MQTT bridge's address, TLS on 8883 (null without gateway_image)."
 }

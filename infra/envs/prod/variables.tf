@@ -17,6 +17,22 @@ variable "region" {
   }
 }
 
+variable "bigquery_write_api" {
+  type        = string
+  description = <<-EOT
+    How the BigQuery sinks write: "storage-write" (the Storage Write API's
+    default stream: billed by bytes, first 2 TiB a month free, at-least-once,
+    read exactly-once through the *_dedup views) or "insert-all" (legacy
+    streaming inserts: billed per row with a 1 KB minimum, insertId de-dup
+    best effort).
+  EOT
+  default     = "storage-write"
+  validation {
+    condition     = contains(["storage-write", "insert-all"], var.bigquery_write_api)
+    error_message = "bigquery_write_api must be storage-write or insert-all."
+  }
+}
+
 variable "bigquery_location" {
   type        = string
   description = "BigQuery dataset location (EU, US or a region)."
@@ -67,6 +83,45 @@ variable "min_instances" {
   }
 }
 
+variable "function_scaling" {
+  description = <<-EOT
+    Per function (Cloud Run service name, e.g. "validate"), overriding the
+    defaults: billing "request" (default) or "instance"; min_instances and
+    max_instances (else var.min_instances / var.max_instances); small = true
+    for a sixth of a vCPU and one request at a time (request billing only).
+    `npm run cost -- --rate N` prints which pays at your rate.
+  EOT
+  type = map(object({
+    billing       = optional(string, "request")
+    min_instances = optional(number)
+    max_instances = optional(number)
+    small         = optional(bool, false)
+  }))
+  default = {}
+  validation {
+    condition     = alltrue([for name, _ in var.function_scaling : contains(["validate", "enrich", "sink-bigquery", "sink-firestore", "sink-deadletter"], name)])
+    error_message = "function_scaling keys must be function service names: validate, enrich, sink-bigquery, sink-firestore, sink-deadletter."
+  }
+  validation {
+    condition     = alltrue([for _, f in var.function_scaling : contains(["request", "instance"], f.billing) && !(f.small && f.billing == "instance")])
+    error_message = "billing must be \"request\" or \"instance\", and a small instance bills by request only."
+  }
+  validation {
+    condition     = alltrue([for _, f in var.function_scaling : (f.min_instances == null ? 0 : f.min_instances) >= 0 && (f.max_instances == null ? 1 : f.max_instances) >= 1 && (f.max_instances == null ? 1000 : f.max_instances) <= 1000])
+    error_message = "min_instances >= 0 and 1 <= max_instances <= 1000."
+  }
+}
+
+variable "request_log_share" {
+  type        = number
+  description = "Share of Cloud Run request log entries of the functions that Cloud Logging keeps (0 = all excluded, the default; 1 = no exclusion)."
+  default     = 0
+  validation {
+    condition     = var.request_log_share >= 0 && var.request_log_share <= 1
+    error_message = "request_log_share must be between 0 and 1."
+  }
+}
+
 variable "max_delivery_attempts" {
   type        = number
   description = "Deliveries of a transiently failing message before Pub/Sub moves it to the dead-letter topic."
@@ -86,7 +141,7 @@ variable "ordered_subscriptions" {
     device. When this list is not empty, the functions also publish with
     orderingKey = deviceId (PUBLISH_ORDERING_KEYS=true).
   EOT
-  default = []
+  default     = []
   validation {
     condition = alltrue([for s in var.ordered_subscriptions : contains([
       "validate-device-events", "enrich-events-valid", "sink-bigquery-events-enriched",
@@ -160,4 +215,44 @@ variable "labels" {
   type        = map(string)
   description = "Labels on every labelled resource."
   default     = { app = "iot-pipeline", env = "prod" }
+}
+
+variable "gateway_image" {
+  type        = string
+  default     = null
+  description = "The device gateway's container image (HTTP and MQTT bridges); null deploys no gateway."
+  validation {
+    condition     = var.gateway_image == null || length(coalesce(var.gateway_image, "x")) > 0
+    error_message = "gateway_image must be an image reference or null."
+  }
+}
+
+variable "gateway_mqtt_instances" {
+  type        = number
+  default     = 2
+  description = "MQTT bridge instances behind the network load balancer."
+  validation {
+    condition     = var.gateway_mqtt_instances >= 1 && var.gateway_mqtt_instances <= 100
+    error_message = "gateway_mqtt_instances must be between 1 and 100."
+  }
+}
+
+variable "gateway_tls_cert_secret" {
+  type = string
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.gateway_tls_cert_secret))
+    error_message = "gateway_tls_cert_secret must be a Secret Manager secret id."
+  }
+  default     = "iot-gateway-tls-cert"
+  description = "Secret Manager secret with the MQTT bridge's TLS certificate chain."
+}
+
+variable "gateway_tls_key_secret" {
+  type = string
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.gateway_tls_key_secret))
+    error_message = "gateway_tls_key_secret must be a Secret Manager secret id."
+  }
+  default     = "iot-gateway-tls-key"
+  description = "Secret Manager secret with the MQTT bridge's TLS private key."
 }

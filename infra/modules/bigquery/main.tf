@@ -65,11 +65,15 @@ resource "google_bigquery_table" "table" {
 # is in the PARTITION BY too: it is fixed by event_id, so the key is the same,
 # but it lets BigQuery push a caller's event_time filter below the window,
 # which keeps partition pruning (and require_partition_filter) working.
+# The de-dup views (schemas/bigquery-views.ts, the same SQL the local stack
+# creates): the write path is at-least-once (the Storage Write API's default
+# stream has no insertId; insertAll de-duplicates only best effort), so
+# analysts read one row per key here. The raw tables are the landing zone.
 resource "google_bigquery_table" "readings_dedup" {
   project             = var.project_id
   dataset_id          = google_bigquery_dataset.telemetry.dataset_id
   table_id            = "readings_dedup"
-  description         = "readings without the duplicates insertAll's best-effort de-dup lets through: one row per (event_id, metric)."
+  description         = "readings without duplicates (at-least-once writes): one row per (event_id, metric)."
   labels              = var.labels
   deletion_protection = var.deletion_protection
 
@@ -80,6 +84,44 @@ resource "google_bigquery_table" "readings_dedup" {
       FROM `${var.project_id}.${google_bigquery_dataset.telemetry.dataset_id}.${google_bigquery_table.table["readings"].table_id}`
       WHERE TRUE
       QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id, metric, event_time ORDER BY ingest_time) = 1
+    SQL
+  }
+}
+
+resource "google_bigquery_table" "events_dedup" {
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.telemetry.dataset_id
+  table_id            = "events_dedup"
+  description         = "events without duplicates (at-least-once writes): one row per event_id."
+  labels              = var.labels
+  deletion_protection = var.deletion_protection
+
+  view {
+    use_legacy_sql = false
+    query          = <<-SQL
+      SELECT *
+      FROM `${var.project_id}.${google_bigquery_dataset.telemetry.dataset_id}.${google_bigquery_table.table["events"].table_id}`
+      WHERE TRUE
+      QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id, event_time ORDER BY ingest_time) = 1
+    SQL
+  }
+}
+
+resource "google_bigquery_table" "deadletter_dedup" {
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.telemetry.dataset_id
+  table_id            = "deadletter_dedup"
+  description         = "dead letters without duplicates: one row per (stage, reason, event) or, without an event id, per (stage, reason, message, payload)."
+  labels              = var.labels
+  deletion_protection = var.deletion_protection
+
+  view {
+    use_legacy_sql = false
+    query          = <<-SQL
+      SELECT *
+      FROM `${var.project_id}.${google_bigquery_dataset.telemetry.dataset_id}.${google_bigquery_table.table["deadletter"].table_id}`
+      WHERE TRUE
+      QUALIFY ROW_NUMBER() OVER (PARTITION BY stage, reason, IFNULL(event_id, CONCAT(IFNULL(message_id, ''), '|', payload_sha256)) ORDER BY received_at) = 1
     SQL
   }
 }

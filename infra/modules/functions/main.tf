@@ -125,3 +125,22 @@ resource "google_cloudfunctions2_function" "fn" {
     }
   }
 }
+
+# Billing per function. google_cloudfunctions2_function has no attribute for
+# it, but a gen2 function is a Cloud Run service, and Cloud Run's own setting
+# (CPU throttling: on = request-based, off = instance-based) survives function
+# deploys. So it is set on the service with gcloud after every deploy, and
+# whenever the choice changes. Needs the gcloud CLI where Terraform runs.
+resource "terraform_data" "billing" {
+  for_each = var.functions
+
+  triggers_replace = {
+    billing = each.value.billing
+    source  = google_storage_bucket_object.source.name
+    service = google_cloudfunctions2_function.fn[each.key].service_config[0].service
+  }
+
+  provisioner "local-exec" {
+    command = "gcloud run services update ${google_cloudfunctions2_function.fn[each.key].service_config[0].service} --project=${var.project_id} --region=${var.region} ${each.value.billing == "instance" ? "--no-cpu-throttling" : "--cpu-throttling"} --quiet"
+  }
+}

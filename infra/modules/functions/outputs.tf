@@ -12,3 +12,8 @@ output "source_object" {
   description = "gs:// path of the deployed source archive."
   value       = "gs://${google_storage_bucket.source.name}/${google_storage_bucket_object.source.name}"
 }
+
+output "billing" {
+  description = "Function name -> Cloud Run billing (request or instance)."
+  value       = { for name, f in var.functions : name => f.billing }
+}

@@ -50,6 +50,11 @@ variable "functions" {
     available_cpu                    = optional(string, "1")
     available_memory                 = optional(string, "256Mi")
     timeout_seconds                  = optional(number, 60)
+    # Cloud Run billing: "request" (CPU only while requests are in flight,
+    # busy time rounded up to 100 ms, plus a fee per request) or "instance"
+    # (every instance's whole life at a lower rate, no request fee). `npm run
+    # cost` shows where each pays off; the README recommends by rate.
+    billing = optional(string, "request")
   }))
   validation {
     condition     = alltrue([for name, _ in var.functions : can(regex("^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$", name))])
@@ -73,6 +78,15 @@ variable "functions" {
     error_message = "max_instance_request_concurrency > 1 needs available_cpu >= 1."
   }
   validation {
+    condition     = alltrue([for _, f in var.functions : contains(["request", "instance"], f.billing)])
+    error_message = "billing must be \"request\" or \"instance\"."
+  }
+  validation {
+    # Cloud Run refuses instance-based billing below one vCPU.
+    condition     = alltrue([for _, f in var.functions : f.billing == "request" || try(tonumber(f.available_cpu) >= 1, false)])
+    error_message = "billing = \"instance\" needs available_cpu >= 1."
+  }
+  validation {
     condition     = alltrue([for _, f in var.functions : can(regex("^[0-9]+(Mi|Gi)$", f.available_memory))])
     error_message = "available_memory must look like 256Mi or 1Gi."
   }
@@ -94,11 +108,11 @@ variable "build_service_account_email" {
 
 variable "environment" {
   type        = map(string)
-  description = "Environment variables every function gets (names read by functions/lib/config.ts: GOOGLE_CLOUD_PROJECT, BQ_DATASET, TOPIC_VALID, TOPIC_ENRICHED, TOPIC_DEADLETTER, LOG_LEVEL, PUBLISH_ORDERING_KEYS)."
+  description = "Environment variables every function gets (names read by functions/lib/config.ts: GOOGLE_CLOUD_PROJECT, BQ_DATASET, TOPIC_VALID, TOPIC_ENRICHED, TOPIC_DEADLETTER, LOG_LEVEL, PUBLISH_ORDERING_KEYS, BQ_WRITE_API; and NODE_OPTIONS for the heap cap)."
   default     = {}
   validation {
-    condition     = alltrue([for k, _ in var.environment : contains(["GOOGLE_CLOUD_PROJECT", "BQ_DATASET", "TOPIC_VALID", "TOPIC_ENRICHED", "TOPIC_DEADLETTER", "LOG_LEVEL", "PUBLISH_ORDERING_KEYS"], k)])
-    error_message = "environment may only set GOOGLE_CLOUD_PROJECT, BQ_DATASET, TOPIC_VALID, TOPIC_ENRICHED, TOPIC_DEADLETTER, LOG_LEVEL, PUBLISH_ORDERING_KEYS (numeric limits go in settings)."
+    condition     = alltrue([for k, _ in var.environment : contains(["GOOGLE_CLOUD_PROJECT", "BQ_DATASET", "TOPIC_VALID", "TOPIC_ENRICHED", "TOPIC_DEADLETTER", "LOG_LEVEL", "PUBLISH_ORDERING_KEYS", "BQ_WRITE_API", "NODE_OPTIONS"], k)])
+    error_message = "environment may only set GOOGLE_CLOUD_PROJECT, BQ_DATASET, TOPIC_VALID, TOPIC_ENRICHED, TOPIC_DEADLETTER, LOG_LEVEL, PUBLISH_ORDERING_KEYS, BQ_WRITE_API, NODE_OPTIONS (numeric limits go in settings)."
   }
 }
 

@@ -49,8 +49,12 @@ resource "google_project_iam_member" "function_firestore" {
   }
 }
 
-# BigQuery: dataEditor on the tables a sink writes, not the dataset or project
-# (insertAll needs bigquery.tables.updateData on the table, nothing more).
+# BigQuery: dataEditor on the tables a sink writes, not the dataset or project.
+# Both write paths need only table-level rights: insertAll and the Storage
+# Write API's AppendRows bigquery.tables.updateData, GetWriteStream (the
+# writer reads the table schema) bigquery.tables.get; dataEditor has both.
+# The Storage Write API needs no project-level role (reading does:
+# bigquery.readSessionUser, which no function has).
 resource "google_bigquery_table_iam_member" "function_writes" {
   for_each = local.table_pairs
 

@@ -10,7 +10,11 @@ import { GATEWAY_EVENTS_TOPIC } from '../../../gateway/names.js';
 import { startGateway, type RunningGateway } from '../../../gateway/server.js';
 import { startFirestoreEmulator, startPubSubEmulator, type RunningEmulator } from '../../../tools/emulate/gcloud-emulators.js';
 import { firestoreClient, pubsubClient } from '../../../tools/lib/emulator-clients.js';
+import { ensureLocalCa, type LocalCa } from '../../../tools/emulate/local-ca.js';
 import { runCli, type CliRun } from '../../support/run-cli.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 export interface Received {
   data: Buffer;
@@ -23,6 +27,7 @@ export interface GatewayEnv {
   firestore: Firestore;
   gateway: RunningGateway;
   received: Received[];
+  ca: LocalCa;
   devices(...args: string[]): Promise<CliRun>;
   stop(): Promise<void>;
 }
@@ -40,7 +45,17 @@ export async function startGatewayEnv(prefix: string, env: Record<string, string
     const [sub] = await topic.createSubscription(`${GATEWAY_EVENTS_TOPIC}-test`);
     const received: Received[] = [];
     collect(sub, received);
-    const cfg: GatewayConfig = loadGatewayConfig({ GOOGLE_CLOUD_PROJECT: projectId, GATEWAY_HTTP_PORT: '0', GATEWAY_MQTT_PORT: '0', GATEWAY_CACHE_TTL_MS: '0', ...env });
+    const ca = ensureLocalCa(mkdtempSync(path.join(tmpdir(), 'gw-ca-')));
+    const cfg: GatewayConfig = loadGatewayConfig({
+      GOOGLE_CLOUD_PROJECT: projectId,
+      GATEWAY_HTTP_PORT: '0',
+      GATEWAY_MQTT_PORT: '0',
+      GATEWAY_MQTTS_PORT: '0',
+      GATEWAY_TLS_CERT: ca.serverCert,
+      GATEWAY_TLS_KEY: ca.serverKey,
+      GATEWAY_CACHE_TTL_MS: '0',
+      ...env,
+    });
     const gateway = await startGateway(cfg, { pubsub, firestore });
     const cliEnv = { ...process.env, FIRESTORE_EMULATOR_HOST: fs.host, PUBSUB_EMULATOR_HOST: ps.host, METADATA_SERVER_DETECTION: 'none' };
     return {
@@ -49,6 +64,7 @@ export async function startGatewayEnv(prefix: string, env: Record<string, string
       firestore,
       gateway,
       received,
+      ca,
       devices: (...args) => runCli('devices', [...args, '--project', projectId], cliEnv),
       async stop() {
         await gateway.stop();

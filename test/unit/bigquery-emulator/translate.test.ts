@@ -64,7 +64,10 @@ describe('bigquery emulator: GoogleSQL translation', () => {
     assert.equal(tr('SELECT TIMESTAMP_SUB(ts, INTERVAL 2 HOUR)'), 'SELECT CAST(("ts") - to_hours(CAST(2 AS BIGINT)) AS TIMESTAMPTZ)');
     assert.equal(tr("SELECT FORMAT_TIMESTAMP('%Y', ts)"), "SELECT strftime(\"ts\", '%Y')");
     assert.equal(tr("SELECT TIMESTAMP '2026-01-01 00:00:00'"), "SELECT CAST('2026-01-01 00:00:00' AS TIMESTAMPTZ)");
-    fails('SELECT TIMESTAMP_TRUNC(ts, HOUR, "Europe/Paris")', /time zone other than UTC/);
+    assert.equal(tr('SELECT TIMESTAMP_TRUNC(ts, HOUR, "Europe/Paris")'), "SELECT timezone('Europe/Paris', CAST(date_trunc('hour', timezone('Europe/Paris', CAST(\"ts\" AS TIMESTAMPTZ))) AS TIMESTAMP))");
+    assert.equal(tr("SELECT DATE(ts, '-08')"), 'SELECT CAST((CAST("ts" AS TIMESTAMP) + INTERVAL (-480) MINUTE) AS DATE)');
+    fails("SELECT DATE(ts, 'Europe/Paris; DROP')", /Invalid time zone/);
+    fails("SELECT FORMAT_TIMESTAMP('%Z', ts, 'Europe/Paris')", /not supported/);
     fails('SELECT TIMESTAMP_ADD(ts, INTERVAL 1 MONTH)', /does not support the MONTH/);
   });
 
