@@ -102,7 +102,7 @@ export function formatComparison(byRate: ReadonlyMap<number, CostResult[]>): str
     const c = byRate.get(r)![i]!;
     return [usd(c.usdPerMillion), usd(c.usdPerMonth)];
   })]);
-  const reqs = ['Cloud Run requests per device message', ...rates.flatMap((r) => [byRate.get(r)!.slice(0, 3).map((c) => c.requestsPerMessage.toFixed(2)).join(' / '), ''])];
+  const reqs = ['Cloud Run requests per device message (unbatched / defaults / recommended)', ...rates.flatMap((r) => [byRate.get(r)!.slice(0, 3).map((c) => c.requestsPerMessage.toFixed(2)).join(' / '), ''])];
   return pad([head, ...body]) + '\n' + pad([reqs.map((x) => x)]);
 }
 

@@ -7,9 +7,9 @@ export function jobReference(job: Job): Record<string, string> {
   return { projectId: job.project, jobId: job.jobId, location: 'US' };
 }
 
-/** The result schema of a finished SELECT. */
+/** The result schema of a finished SELECT, or of a script that ended with one. */
 export function resultSchema(job: Job): { fields: unknown[] } | undefined {
-  if (!job.columns || job.statementType !== 'SELECT') return undefined;
+  if (!job.columns || (job.statementType !== 'SELECT' && !(job.statementType === 'SCRIPT' && job.columns.length > 0))) return undefined;
   return { fields: job.columns.map((c) => c.field) };
 }
 

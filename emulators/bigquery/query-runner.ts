@@ -8,6 +8,8 @@ import { runDdl } from './ddl.js';
 import { invalidQuery } from './errors.js';
 import type { EmulatorState } from './state.js';
 import { isDdl } from './sql/ddl-parse.js';
+import { isScript } from './sql/script-parse.js';
+import { runScript } from './script.js';
 import type { TableTarget } from './sql/translate.js';
 import { selectInto } from './query-destination.js';
 import { columnsOf, duckError, plannedColumns, translateQuery, type QueryRequest, type QueryResult } from './query-runner-core.js';
@@ -26,6 +28,13 @@ async function estimateBytes(state: EmulatorState, tables: TableTarget[], signal
 }
 
 export async function runQuery(state: EmulatorState, req: QueryRequest, signal?: AbortSignal): Promise<QueryResult> {
+  if (req.useLegacySql !== true && typeof req.query === 'string' && isScript(req.query)) {
+    return runScript(state, req, (one, sig) => runStatement(state, one, sig), signal);
+  }
+  return runStatement(state, req, signal);
+}
+
+async function runStatement(state: EmulatorState, req: QueryRequest, signal?: AbortSignal): Promise<QueryResult> {
   if (req.useLegacySql !== true && typeof req.query === 'string' && isDdl(req.query)) {
     if (req.destination) throw invalidQuery('A destinationTable cannot be set for a DDL statement');
     if (req.dryRun) throw invalidQuery('dryRun of DDL statements is not supported by the BigQuery emulator');

@@ -85,6 +85,7 @@ async function handle(state: EmulatorState, config: ServerConfig, req: http.Inco
       await state.catalog.reset();
       state.dedup.clear();
       state.writeStreams?.clear();
+      state.clearReadSessions?.();
       state.stats.reset();
       reply = { status: 200, body: { status: 'reset' } };
     } else {
@@ -163,6 +164,7 @@ export async function startBigQueryEmulator(opts: BigQueryEmulatorOptions = {}):
     throw err;
   }
   state.writeStreams = grpc.streams;
+  state.clearReadSessions = () => grpc.readSessions.clear();
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
   return {

@@ -25,6 +25,8 @@ export interface EmulatorState {
   gcsDir?: string;
   /** The Storage Write API's streams (set once its gRPC server is up). */
   writeStreams?: WriteStreams;
+  /** Forgets the Storage Read API's sessions (reset). */
+  clearReadSessions?: () => void;
 }
 
 export interface RequestContext {

@@ -90,7 +90,6 @@ export const PASSTHROUGH: Record<string, string> = {
   SAFE_DIVIDE: 'bq_safe_divide',
   DIV: 'bq_div',
   MOD: 'bq_mod',
-  IEEE_DIVIDE: 'divide',
   IS_NAN: 'isnan',
   IS_INF: 'isinf',
   UNIX_MICROS: 'epoch_us',
@@ -470,6 +469,8 @@ export const FUNCTION_RULES: Record<string, Rule> = {
   GENERATE_UUID: (args) => (arity(args, 'GENERATE_UUID', 0), 'CAST(uuid() AS VARCHAR)'),
   LOG: (args, tr) => (args.length === 1 ? `ln(${arg(tr, args, 0, 'LOG')})` : (arity(args, 'LOG', 2), `log(${arg(tr, args, 1, 'LOG')}, ${arg(tr, args, 0, 'LOG')})`)),
   STRING: (args, tr) => (arity(args, 'STRING', 1, 2), noTimeZone(args, 1, 'STRING'), `CAST(${arg(tr, args, 0, 'STRING')} AS VARCHAR)`),
+  // IEEE_DIVIDE never fails: FLOAT64 division, +/-inf and NaN for a zero divisor.
+  IEEE_DIVIDE: (args, tr) => (arity(args, 'IEEE_DIVIDE', 2), `(CAST(${arg(tr, args, 0, 'IEEE_DIVIDE')} AS DOUBLE) / CAST(${arg(tr, args, 1, 'IEEE_DIVIDE')} AS DOUBLE))`),
   ...EXTRA_RULES,
   ...GEOGRAPHY_RULES,
 };

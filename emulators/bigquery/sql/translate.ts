@@ -298,6 +298,9 @@ export class GoogleSqlTranslator implements Translator {
             continue;
           }
           if (['&', '|', '^', '~', '<<', '>>'].includes(v)) throw invalidQuery(`Bitwise operator ${v} is not supported by the BigQuery emulator`);
+          // Not GoogleSQL operators (DuckDB would run them): BigQuery rejects them too.
+          if (v === '%') throw invalidQuery('Syntax error: Unexpected "%" (GoogleSQL has no % operator; use MOD(x, y))');
+          if (v === '->' || v === '<=>' || v === '=>' || v === ':' || v === '{' || v === '}') throw invalidQuery(`Syntax error: Unexpected "${v}"`);
           pieces.push({ text: v, kind: 'op', word: v });
           continue;
         }
@@ -528,14 +531,22 @@ export class GoogleSqlTranslator implements Translator {
     for (let i = 0; i < pieces.length; i++) {
       const p = pieces[i]!;
       if (p.kind === 'op' && p.word === '/') {
-        const right = pieces[i + 1];
+        let right = pieces[i + 1];
         if (!right || right.kind !== 'operand') throw invalidQuery('Syntax error: expected an operand after /');
+        // f(x) OVER (...) is one operand: the window belongs to the call.
+        let used = 1;
+        if (pieces[i + 2]?.kind === 'kw' && pieces[i + 2]!.word === 'OVER' && pieces[i + 3]?.kind === 'operand') {
+          right = { text: `${right.text} OVER ${pieces[i + 3]!.text}`, kind: 'operand' };
+          used = 3;
+        }
         let k = out.length - 1;
         if (k < 0 || out[k]!.kind !== 'operand') throw invalidQuery('Syntax error: expected an operand before /');
-        while (k >= 2 && out[k - 1]!.kind === 'op' && (out[k - 1]!.word === '*' || out[k - 1]!.word === '%') && out[k - 2]!.kind === 'operand') k -= 2;
+        const windowed = (at: number): number => (at >= 2 && out[at - 1]!.kind === 'kw' && out[at - 1]!.word === 'OVER' && out[at - 2]!.kind === 'operand' ? at - 2 : at);
+        k = windowed(k);
+        while (k >= 2 && out[k - 1]!.kind === 'op' && out[k - 1]!.word === '*' && out[k - 2]!.kind === 'operand') k = windowed(k - 2);
         const left = this.join(out.splice(k));
         out.push({ text: `bq_fdiv(${left}, ${right.text})`, kind: 'operand' });
-        i++;
+        i += used;
         continue;
       }
       out.push(p);

@@ -1,10 +1,12 @@
-// The BigQuery Storage Write API over gRPC (plaintext, loopback only), beside
-// the emulator's REST server and on the same DuckDB: what AppendRows makes
-// visible, queries and tabledata.list see at once.
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+// The BigQuery Storage API over gRPC (plaintext, loopback only), beside the
+// emulator's REST server and on the same DuckDB: the Write API (what
+// AppendRows makes visible, queries and tabledata.list see at once) and the
+// Read API (CreateReadSession, ReadRows in Arrow).
+import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { EmulatorState } from '../state.js';
 import { handleAppendRows } from './append-rows.js';
 import { storageServices } from './protos.js';
+import { ReadSessions } from './read-sessions.js';
 import { grpcError, invalidArgument } from './storage-error.js';
 import { storageTableSchema } from './storage-schema.js';
 import { WriteStreams, type WriteStreamRecord } from './write-streams.js';
@@ -12,6 +14,7 @@ import { WriteStreams, type WriteStreamRecord } from './write-streams.js';
 export interface StorageGrpcServer {
   port: number;
   streams: WriteStreams;
+  readSessions: ReadSessions;
   close(): Promise<void>;
 }
 
@@ -82,6 +85,19 @@ export async function startStorageGrpcServer(state: EmulatorState, port: number)
     },
   };
   server.addService(storageServices().write, write);
+  const readSessions = new ReadSessions(state);
+  const read: UntypedServiceImplementation = {
+    CreateReadSession: unary(state, 'CreateReadSession', (req) => readSessions.create(req)),
+    ReadRows: (call: ServerWritableStream<Req, unknown>) => {
+      state.stats.count('storage.ReadRows');
+      readSessions.read(call).then(
+        () => call.end(),
+        (err: unknown) => call.destroy(Object.assign(new Error(grpcError(err).details), grpcError(err))),
+      );
+    },
+    SplitReadStream: unary(state, 'SplitReadStream', async () => ({})),
+  };
+  server.addService(storageServices().read, read);
   // Loopback only: the Storage API has no authentication here.
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
@@ -90,6 +106,7 @@ export async function startStorageGrpcServer(state: EmulatorState, port: number)
   return {
     port: bound,
     streams,
+    readSessions,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
         // Let calls under way finish briefly, then cut them (AppendRows connections stay open otherwise).

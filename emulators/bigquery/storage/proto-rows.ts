@@ -190,6 +190,8 @@ function toBigInt(v: unknown): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'string') return BigInt(v);
   const l = v as LongLike;
+  // Within +-2^53 (every timestamp in microseconds, most counters) one double and one BigInt.
+  if (!l.unsigned && l.high >= -0x200000 && l.high < 0x200000) return BigInt(l.high * 4294967296 + (l.low >>> 0));
   const bits = (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0);
   return l.unsigned ? bits : BigInt.asIntN(64, bits);
 }

@@ -49,6 +49,12 @@ describe('bigquery emulator: GoogleSQL translation', () => {
     assert.equal(tr('SELECT a + b / c / 2'), 'SELECT "a" + bq_fdiv(bq_fdiv("b", "c"), 2)');
     assert.equal(tr('SELECT -x / SUM(y)'), 'SELECT bq_fdiv(-"x", sum("y"))');
     assert.equal(tr('SELECT 1.5, 2e3, 7'), 'SELECT CAST(1.5 AS DOUBLE) , CAST(2e3 AS DOUBLE) , 7');
+    // A windowed call is one operand on either side of /.
+    assert.equal(tr('SELECT v / SUM(v) OVER ()'), 'SELECT bq_fdiv("v", sum("v") OVER ())');
+    assert.equal(tr('SELECT 2 * SUM(v) OVER (ORDER BY t) / 4'), 'SELECT bq_fdiv(2 * sum("v") OVER (ORDER BY "t"), 4)');
+    assert.equal(tr('SELECT IEEE_DIVIDE(5, 2)'), 'SELECT (CAST(5 AS DOUBLE) / CAST(2 AS DOUBLE))');
+    fails('SELECT 5 % 2', /no % operator; use MOD/);
+    fails("SELECT j -> 'a'", /Unexpected "->"/);
   });
 
   it('rewrites array subscripts, APPROX_QUANTILES and ARRAY_AGG ... LIMIT', () => {
