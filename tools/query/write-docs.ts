@@ -33,7 +33,7 @@ export function queriesMarkdown(): string {
     '- `APPROX_QUANTILES(value, 100)[OFFSET(95)]` is approximate on BigQuery (a sketch); the local emulator computes it exactly, so small differences between the two are expected.',
     '- `silent-devices` only knows devices that reported at least once in the last 7 days; devices that never reported are in the Firestore registry (`devices/{id}`), not in BigQuery.',
     "- `anomalies` compares each reading with the same device's previous 20 readings of that metric (window functions); the simulator's injected spikes (`npm run simulate`) show up here.",
-    '- Rows are written with insertId `eventId:metric`, so redelivered or replayed messages do not double-count within the deduplication window (about a minute on real BigQuery, best effort). For exact counts over longer spans count `DISTINCT event_id`, as `late-arrivals` does.',
+    '- The sinks write through the Storage Write API\'s default stream, which is at-least-once: a redelivered or replayed message is stored again in `telemetry.readings`. Query `telemetry.readings_dedup` (one row per `(event_id, metric)`; also `events_dedup`, `deadletter_dedup`) for exact counts, or count `DISTINCT event_id`, as `late-arrivals` does.',
     '',
   );
   return parts.join('\n');
