@@ -55,6 +55,15 @@ export const INT_SETTINGS = {
   // latency is throughput (http bench: about 4,800 vs 3,400 req/s). Requests
   // arriving within the millisecond still share one publish call.
   publishBatchMaxMs: { env: 'PUBLISH_BATCH_MAX_MS', default: 1, min: 0, max: 1000, doc: 'longest a published message waits to share a Pub/Sub publish request' },
+  // 14 MiB: a push of Pub/Sub's largest message (10 MB, base64 in JSON) fits,
+  // so every real push is read and dead-lettered by name; Cloud Run's own cap is 32 MiB.
+  maxRequestBytes: { env: 'MAX_REQUEST_BYTES', default: 14 * 1024 * 1024, min: 64 * 1024, max: 32 * 1024 * 1024, doc: 'largest HTTP request body a function reads (bigger: 413, unread)' },
+  // Charged by body size, but what a body costs is the work it causes: a
+  // 256 KiB batch of ~450 events is held as event objects and batched JSON
+  // until its publish, several times its size in heap. 8 MiB of bodies (~23
+  // pushes of the largest accepted batch) keeps the 128 MiB heap clear, while
+  // 250 pushes of typical messages (~1 KiB) are ~250 KiB and never wait.
+  requestBytesInFlight: { env: 'REQUEST_BYTES_IN_FLIGHT', default: 8 * 1024 * 1024, min: 1024 * 1024, max: 1024 * 1024 * 1024, doc: 'request body bytes one instance admits at once (more wait, unread)' },
   deadLetterPayloadMaxBytes: { env: 'DEADLETTER_PAYLOAD_MAX_BYTES', default: 256 * 1024, min: 1024, max: 5 * 1024 * 1024, doc: 'raw bytes kept per dead letter (longer ones are truncated, with size and sha256)' },
 } as const satisfies Record<string, IntSpec>;
 

@@ -13,8 +13,10 @@ export function buildDeadLetter(
   msg: PubSubMessage,
   opts: { receivedAt: string; payloadMaxBytes: number; deviceId?: string | null; eventId?: string | null },
 ): DeadLetterEnvelope {
-  const truncated = msg.data.length > opts.payloadMaxBytes;
-  const kept = truncated ? msg.data.subarray(0, opts.payloadMaxBytes) : msg.data;
+  // An oversize message arrives as a prefix with the whole message's size and hash.
+  const size = msg.oversize?.size ?? msg.data.length;
+  const truncated = size > opts.payloadMaxBytes || (msg.oversize !== undefined && size > msg.data.length);
+  const kept = msg.data.length > opts.payloadMaxBytes ? msg.data.subarray(0, opts.payloadMaxBytes) : msg.data;
   return {
     kind: 'iot.deadletter.v1',
     stage,
@@ -26,8 +28,8 @@ export function buildDeadLetter(
     receivedAt: opts.receivedAt,
     attributes: capAttributes(msg.attributes),
     payload: kept.toString('base64'),
-    payloadSize: msg.data.length,
-    payloadSha256: createHash('sha256').update(msg.data).digest('hex'),
+    payloadSize: size,
+    payloadSha256: msg.oversize?.sha256 ?? createHash('sha256').update(msg.data).digest('hex'),
     payloadTruncated: truncated,
   };
 }

@@ -52,6 +52,12 @@ export interface HandleOptions {
    * the event's data as JSON text).
    */
   onPermanent?: (err: PermanentError, msg: PubSubMessage) => Promise<void>;
+  /**
+   * Messages larger than this are dead-lettered as `oversize` from the
+   * encoded data's length, without ever being decoded whole (validate:
+   * MAX_MESSAGE_BYTES). Unset: every message is decoded.
+   */
+  maxDataBytes?: number;
 }
 
 /**
@@ -67,7 +73,9 @@ export async function handlePubSubEvent(
 ): Promise<void> {
   let msg: PubSubMessage;
   try {
-    msg = fromCloudEvent(event);
+    const limits =
+      options.maxDataBytes === undefined ? undefined : { maxDataBytes: options.maxDataBytes, keepBytes: (deps ?? (instanceDeps ??= defaultDeps())).payloadMaxBytes };
+    msg = fromCloudEvent(event, limits);
   } catch (err) {
     if (!isPermanent(err)) throw err;
     // The platform's envelope itself is broken: keep what we got as the payload.
@@ -77,6 +85,11 @@ export async function handlePubSubEvent(
   }
   const received = msg;
   const ctx: MessageContext = { deadLetterEvents: (failures) => deadLetterEvents(stage, received, failures, deps) };
+  if (msg.oversize && options.maxDataBytes !== undefined) {
+    const err = new PermanentError('oversize', `${msg.oversize.size} bytes > ${options.maxDataBytes}`);
+    await (options.onPermanent ? options.onPermanent(err, msg) : deadLetter(stage, err, msg, ctx, deps));
+    return;
+  }
   try {
     await process(msg, ctx);
   } catch (err) {

@@ -50,6 +50,13 @@ export type FunctionName = keyof typeof FUNCTIONS;
  * throughput; the live data of 500 held requests is a few MiB.
  */
 export const FUNCTION_HEAP_MIB = 128;
+
+/**
+ * Memory of one function instance (Cloud Run available_memory in infra/,
+ * checked by test/unit/infra.test.ts): what peak RSS is reported against,
+ * in the bench and the memory-bounds test.
+ */
+export const INSTANCE_MEMORY_MIB = 256;
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
 export const DATASET = 'telemetry';

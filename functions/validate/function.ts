@@ -41,5 +41,6 @@ functions.cloudEvent('validate', (event: functions.CloudEvent<unknown>) =>
       : await validateMessage(msg, validateInstanceDeps());
     if (events[0]) ctx.deviceId = events[0].deviceId;
     await validBatcher().publish(events);
-  }),
+    // Oversize is known from the encoded length: such a message is never decoded whole.
+  }, undefined, { maxDataBytes: config().maxMessageBytes }),
 );

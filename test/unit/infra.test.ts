@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DATASET, FUNCTIONS, FUNCTION_HEAP_MIB, FUNCTION_NAMES, GATEWAY_ROUTE, TABLES, TOPICS } from '../../functions/lib/names.js';
+import { DATASET, FUNCTIONS, FUNCTION_HEAP_MIB, FUNCTION_NAMES, GATEWAY_ROUTE, INSTANCE_MEMORY_MIB, TABLES, TOPICS } from '../../functions/lib/names.js';
 import { INT_SETTINGS, loadConfig } from '../../functions/lib/config.js';
 import { ALL_TABLES } from '../../schemas/bigquery-tables.js';
 import { DEDUP_VIEWS, dedupViewSql } from '../../schemas/bigquery-views.js';
@@ -303,7 +303,7 @@ describe('infra/ (Terraform) matches the code', function () {
       for (const name of FUNCTION_NAMES) assert.ok(FUNCTIONS[name].concurrency > 1 && FUNCTIONS[name].concurrency <= 1000, `${name}: concurrency must be 2..1000`);
       assert.match(m, /available_cpu\s*=\s*try\(var\.function_scaling\[name\]\.small, false\) \? "0\.167" : "1"/);
       assert.match(m, /billing\s*=\s*try\(var\.function_scaling\[name\]\.billing, "request"\)/);
-      assert.match(m, /available_memory\s*=\s*"256Mi"/);
+      assert.match(m, new RegExp(`available_memory\\s*=\\s*"${INSTANCE_MEMORY_MIB}Mi"`), 'available_memory differs from INSTANCE_MEMORY_MIB');
       assert.match(m, /service_account_email\s*=\s*module\.iam\.function_service_account_emails\[name\]/);
       const sas = Object.values(envFunctions).map((f) => f.service_account);
       assert.equal(new Set(sas).size, sas.length, `service accounts are shared: ${JSON.stringify(sas)}`);

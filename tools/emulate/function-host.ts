@@ -6,6 +6,7 @@
 //   node build/tools/emulate/function-host.js --source=build/functions/index.js --target=validate --port=8090
 import path from 'node:path';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { guardServer, limitsFromConfig } from '../../functions/lib/request-guard.js';
 
 function flag(name: string): string | undefined {
   const prefix = `--${name}=`;
@@ -24,6 +25,8 @@ function main(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(path.resolve(source));
   const server = getTestServer(target);
+  // The same cap and body budget as under the framework's CLI in production.
+  guardServer(server, limitsFromConfig());
   server.setTimeout(0);
   // Longer than any client's idle keep-alive: with Node's default 5 s the
   // server may close a socket just as the bridge reuses it ("fetch failed").
