@@ -40,6 +40,8 @@ export class DeviceService {
   readonly store: RegistryStore;
   private readonly events: EventPublisher;
   private readonly cache: LoadingCache<DeviceEntry>;
+  /** Registries are few and read on every device load: cached on their own. */
+  private readonly registries: LoadingCache<RegistryRecord>;
   readonly now: () => number;
 
   constructor(o: ServiceOptions) {
@@ -47,12 +49,13 @@ export class DeviceService {
     this.store = o.store;
     this.events = o.events;
     this.now = o.now ?? Date.now;
+    this.registries = new LoadingCache<RegistryRecord>((id) => this.store.getRegistry(id), { ttlMs: o.cacheTtlMs, negativeTtlMs: Math.min(o.cacheTtlMs, 1000), maxEntries: 10_000, now: this.now });
     this.cache = new LoadingCache<DeviceEntry>((key) => this.load(key), { ttlMs: o.cacheTtlMs, negativeTtlMs: Math.min(o.cacheTtlMs, 1000), maxEntries: 100_000, now: this.now });
   }
 
   private async load(key: string): Promise<DeviceEntry | null> {
     const [registryId, deviceId] = key.split('/') as [string, string];
-    const [registry, device] = await Promise.all([this.store.getRegistry(registryId), this.store.getDevice(registryId, deviceId)]);
+    const [registry, device] = await Promise.all([this.registries.lookup(registryId), this.store.getDevice(registryId, deviceId)]);
     if (!registry || !device) return null;
     return { registry, device, keys: await importCredentials(device.credentials) };
   }

@@ -16,8 +16,8 @@ export interface DeviceConn {
 }
 
 /** Connects and resolves once CONNACK accepted; rejects with the CONNACK return code otherwise. */
-export function connectDevice(url: string, id: string, password: string, opts: { ca?: string } = {}): Promise<DeviceConn> {
-  const o: IClientOptions = { clientId: id, username: 'unused', password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000, ...(opts.ca ? { ca: readFileSync(opts.ca) } : {}) };
+export function connectDevice(url: string, id: string, password: string, opts: { ca?: string; connectTimeoutMs?: number } = {}): Promise<DeviceConn> {
+  const o: IClientOptions = { clientId: id, username: 'unused', password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: opts.connectTimeoutMs ?? 10_000, ...(opts.ca ? { ca: readFileSync(opts.ca) } : {}) };
   const client = mqttConnect(url, o);
   const messages: DeviceConn['messages'] = [];
   client.on('message', (topic, payload) => messages.push({ topic, payload }));
