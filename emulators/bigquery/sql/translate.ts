@@ -59,8 +59,6 @@ const TYPED_LITERALS: Record<string, string> = {
   JSON: 'JSON',
 };
 const UNSUPPORTED_WORDS: Record<string, string> = {
-  PIVOT: 'PIVOT',
-  UNPIVOT: 'UNPIVOT',
   TABLESAMPLE: 'TABLESAMPLE',
   INFORMATION_SCHEMA: 'INFORMATION_SCHEMA views',
 };
@@ -175,7 +173,7 @@ export class GoogleSqlTranslator implements Translator {
     const b = nodes[ref.next + 1];
     const base = ref.bare ?? ref.sql;
     if (isWord(a, 'AS') && b && (b.kind === 'ident' || b.kind === 'qident')) return { sql: `${base} AS ${qid(b.value)}`, next: ref.next + 2 };
-    if (a && (a.kind === 'qident' || (a.kind === 'ident' && !KEYWORDS.has(a.value.toUpperCase()) && !UNSUPPORTED_WORDS[a.value.toUpperCase()]))) {
+    if (a && (a.kind === 'qident' || (a.kind === 'ident' && !KEYWORDS.has(a.value.toUpperCase()) && !UNSUPPORTED_WORDS[a.value.toUpperCase()] && !/^(UN)?PIVOT$/i.test(a.value)))) {
       return { sql: `${base} AS ${qid(a.value)}`, next: ref.next + 1 };
     }
     return { sql: ref.sql, next: ref.next };
@@ -311,6 +309,26 @@ export class GoogleSqlTranslator implements Translator {
       const word = t.value.toUpperCase();
       const next = nodes[i + 1];
       if (UNSUPPORTED_WORDS[word]) throw invalidQuery(`${UNSUPPORTED_WORDS[word]} is not supported by the BigQuery emulator`);
+      if (word === 'PIVOT' && isGroup(next, '(')) {
+        pieces.push({ text: 'PIVOT', kind: 'kw', word });
+        pushOperand(pivotSql(this, next.children));
+        i++;
+        continue;
+      }
+      if (word === 'UNPIVOT') {
+        let j = i + 1;
+        let nulls = '';
+        if (isWord(nodes[j], 'INCLUDE', 'EXCLUDE') && isWord(nodes[j + 1], 'NULLS')) {
+          nulls = isWord(nodes[j], 'INCLUDE') ? ' INCLUDE NULLS' : '';
+          j += 2;
+        }
+        const g = nodes[j];
+        if (!isGroup(g, '(')) throw invalidQuery('Syntax error: expected ( after UNPIVOT');
+        pieces.push({ text: `UNPIVOT${nulls}`, kind: 'kw', word });
+        pushOperand(unpivotSql(g.children));
+        i = j;
+        continue;
+      }
       if (word === 'FROM' || word === 'JOIN') {
         pieces.push({ text: word, kind: 'kw', word });
         // EXTRACT(x FROM y) is handled by its rule; here FROM starts a table list.
@@ -562,6 +580,44 @@ export class GoogleSqlTranslator implements Translator {
       .map((part, i) => (i % 2 === 1 ? this.starSql(JSON.parse(part) as string[]) : part))
       .join('');
   }
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+// PIVOT (agg FOR col IN ('a' [AS x], ...)): DuckDB's standard PIVOT has
+// BigQuery's semantics (group by the other columns, one column per value) for
+// one unaliased aggregate; value columns must have identifier names, as
+// BigQuery names them after the value.
+function pivotSql(tr: GoogleSqlTranslator, children: Node[]): string {
+  const forAt = children.findIndex((n) => isWord(n, 'FOR'));
+  const inAt = children.findIndex((n, k) => k > forAt && isWord(n, 'IN'));
+  const list = children[inAt + 1];
+  if (forAt < 1 || inAt < forAt + 2 || !isGroup(list, '(') || inAt + 2 !== children.length) throw invalidQuery('Syntax error: PIVOT expects (aggregate FOR column IN (values))');
+  const agg = children.slice(0, forAt);
+  if (splitCommas(agg).length !== 1 || agg.some((n) => isWord(n, 'AS'))) throw invalidQuery('PIVOT with several or aliased aggregates is not supported by the BigQuery emulator');
+  const values = splitCommas(list.children).map((v) => {
+    const [lit, as, alias] = v;
+    if (v.length === 3 && isWord(as, 'AS') && alias && (alias.kind === 'ident' || alias.kind === 'qident')) return `${tr.expr([lit!])} AS ${qid(alias.value)}`;
+    if (v.length === 1 && lit?.kind === 'string' && IDENT.test(lit.value)) return qstr(lit.value);
+    throw invalidQuery('PIVOT values must be string literals that are valid column names, or have an alias (value AS name), in the BigQuery emulator');
+  });
+  return `(${tr.expr(agg)} FOR ${tr.expr(children.slice(forAt + 1, inAt))} IN (${values.join(', ')}))`;
+}
+
+// UNPIVOT (value_col FOR name_col IN (a [AS 'label'], ...)): single-column form.
+function unpivotSql(children: Node[]): string {
+  const [val, f, name, inW, list] = children;
+  const isName = (n: Node | undefined): n is Token => !!n && (n.kind === 'ident' || n.kind === 'qident');
+  if (children.length !== 5 || !isName(val) || !isWord(f, 'FOR') || !isName(name) || !isWord(inW, 'IN') || !isGroup(list, '(')) {
+    throw invalidQuery('UNPIVOT expects (value_column FOR name_column IN (columns)); the multi-column form is not supported by the BigQuery emulator');
+  }
+  const cols = splitCommas(list.children).map((c) => {
+    const [col, as, label] = c;
+    if (c.length === 1 && isName(col)) return qid(col.value);
+    if (c.length === 3 && isName(col) && isWord(as, 'AS') && label?.kind === 'string') return `${qid(col.value)} AS ${qstr(label.value)}`;
+    throw invalidQuery('UNPIVOT columns must be column names, optionally AS a string label, in the BigQuery emulator');
+  });
+  return `(${qid(val.value)} FOR ${qid(name.value)} IN (${cols.join(', ')}))`;
 }
 
 function tokenText(n: Node | undefined): string {

@@ -368,10 +368,23 @@ describe('integration: analyst GoogleSQL on the BigQuery emulator (expected resu
     assert.match((await queryError("SELECT ST_GEOGFROMTEXT('LINESTRING(0 0, 1 1)')")).message, /POINT geographies only/);
   });
 
+  it('PIVOT one row per device with a column per metric, and UNPIVOT back', async () => {
+    const devices = [...new Set(data.map((r) => r.device_id))].sort();
+    const count = (d: string, m: string): number => data.filter((r) => r.device_id === d && r.metric === m).length;
+    const pivoted = await q(`SELECT device_id, temperature, humidity FROM (SELECT device_id, metric FROM telemetry.readings)
+        PIVOT (COUNT(*) FOR metric IN ('temperature', 'humidity')) ORDER BY device_id`);
+    assert.deepEqual(pivoted, devices.map((d) => ({ device_id: d, temperature: count(d, 'temperature'), humidity: count(d, 'humidity') })));
+    const back = await q(`SELECT device_id, metric, n FROM (
+        SELECT * FROM (SELECT device_id, metric FROM telemetry.readings) PIVOT (COUNT(*) FOR metric IN ('temperature' AS t, 'humidity' AS h)))
+        UNPIVOT (n FOR metric IN (t AS 'temperature', h AS 'humidity')) ORDER BY device_id, metric`);
+    assert.deepEqual(back, devices.flatMap((d) => [{ device_id: d, metric: 'humidity', n: count(d, 'humidity') }, { device_id: d, metric: 'temperature', n: count(d, 'temperature') }]));
+  });
+
   it('refuses what it has not verified with a clear invalidQuery naming the construct', async () => {
     for (const [sql, construct] of [
       ['SELECT FARM_FINGERPRINT(device_id) FROM telemetry.readings', /FARM_FINGERPRINT/],
-      ['SELECT * FROM telemetry.readings PIVOT(SUM(value) FOR metric IN ("temperature"))', /PIVOT/],
+      ['SELECT * FROM telemetry.readings TABLESAMPLE SYSTEM (10 PERCENT)', /TABLESAMPLE/],
+      ["SELECT * FROM (SELECT device_id, metric, value FROM telemetry.readings) PIVOT(SUM(value) AS s FOR metric IN ('temperature'))", /PIVOT with several or aliased aggregates/],
       ["SELECT FORMAT_TIMESTAMP('%Z', event_time, 'America/New_York') FROM telemetry.readings", /not supported/],
       ['SELECT ML.PREDICT(1)', /ML\.PREDICT|PREDICT|not supported/],
     ] as const) {
