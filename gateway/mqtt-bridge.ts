@@ -325,7 +325,8 @@ export class MqttBridge {
       const route = t?.kind === 'config' ? s.routes.get(t.deviceId) : undefined;
       if (!route) continue;
       this.service.store.getDevice(route.entry.device.registryId, route.entry.device.deviceId).then(
-        (dev) => dev && this.sendConfig(route, dev.config, true),
+        // Not forced: the devices listener may have sent this version already (both race after the SUBACK).
+        (dev) => dev && this.sendConfig(route, dev.config),
         (err: unknown) => log('WARNING', 'config read failed', { stage: 'gateway-mqtt', deviceId: route.entry.device.deviceId, error: String(err) }),
       );
     }
