@@ -5,8 +5,8 @@
 // (`node build/schemas/write-device-message-json.js`; a unit test checks they agree).
 //
 // Two forms, told apart by the required key `events`:
-//   single: {deviceId, seq?, ts, readings?, state?}
-//   batch:  {deviceId, events: [{seq?, ts, readings?, state?}, ...]}
+//   single: {deviceId, boot?, seq?, ts, readings?, state?}
+//   batch:  {deviceId, boot?, events: [{seq?, ts, readings?, state?}, ...]}
 // Evolution is additive: a new optional field means a new version file.
 import type { FromSchema } from 'json-schema-to-ts';
 
@@ -28,7 +28,21 @@ const seq = {
   type: 'integer',
   minimum: 0,
   maximum: 9007199254740991,
-  description: 'Per-device counter (a non-negative safe integer); eventId = deviceId:seq.',
+  description: 'Per-device counter (a non-negative safe integer); eventId = deviceId:seq, or deviceId@boot:seq with a boot id.',
+} as const;
+
+/**
+ * Optional boot (epoch) id: a value the device changes at every boot (a
+ * persisted boot counter, or a random id drawn at boot). Devices that start
+ * seq again at 0 after a reboot must send it: the eventId is then
+ * deviceId@boot:seq, so events of a new boot never collide with the last
+ * boot's (docs/reliability.md, "Device reboots").
+ */
+export const BOOT_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+const boot = {
+  type: 'string',
+  pattern: BOOT_PATTERN,
+  description: 'Boot id: changes at every device boot; with seq, eventId = deviceId@boot:seq.',
 } as const;
 
 const ts = {
@@ -68,7 +82,7 @@ export const singleMessageSchemaV1 = {
   type: 'object',
   title: 'Single event',
   required: ['deviceId', 'ts'],
-  properties: { deviceId, seq, ts, readings, state },
+  properties: { deviceId, boot, seq, ts, readings, state },
   anyOf: hasPayload,
   additionalProperties: false,
 } as const;
@@ -89,6 +103,8 @@ export const batchMessageSchemaV1 = {
   required: ['deviceId', 'events'],
   properties: {
     deviceId,
+    // For every event of the batch (a batch is sent within one boot).
+    boot,
     events: { type: 'array', minItems: 1, maxItems: 10000, items: batchEventSchemaV1 },
   },
   additionalProperties: false,

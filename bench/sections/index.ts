@@ -5,6 +5,7 @@ import { benchCapacity } from './capacity.js';
 import { benchCore } from './core.js';
 import { benchCost } from './cost.js';
 import { benchE2e } from './e2e.js';
+import { benchGateway } from './gateway.js';
 import { benchHttp } from './http.js';
 import { benchMemory } from './memory.js';
 
@@ -15,5 +16,6 @@ export const SECTIONS: readonly Section[] = [
   { name: 'memory', summary: 'peak RSS of validate and sinkBigquery under the e2e load vs a 256 MiB Cloud Run instance (<= 200 MiB)', run: benchMemory },
   { name: 'capacity', summary: 'local stack: offered rate raised in steps until the drain grows; highest sustained msg/s and the process at 100% CPU; latency and billed time at 1 msg/s', run: benchCapacity },
   { name: 'cost', summary: 'cost model fed with the e2e run (bench/cost-model.ts): USD per 1M and per month at 1, 100, 10,000 msg/s vs the alternatives; the three targets', run: benchCost },
+  { name: 'gateway', summary: 'MQTT bridge next to a bare aedes broker, same clients: connections held, connects/s, QoS 1 msg/s PUBACKed after Pub/Sub, memory per connection', run: benchGateway },
   { name: 'bigquery-emulator', summary: "the BigQuery emulator's own benchmark (bench/bigquery-emulator.ts)", run: benchBigQueryEmulatorSection },
 ];

@@ -47,7 +47,8 @@ export function validEventFrom(body: unknown): ValidEvent {
   if (!isObj(body)) bad('body');
   const { eventId, deviceId, seq, eventTime, readings, state, schemaVersion, receivedAt } = body;
   if (typeof deviceId !== 'string' || !DEVICE_ID.test(deviceId)) bad('deviceId');
-  if (typeof eventId !== 'string' || !eventId.startsWith(`${deviceId}:`) || eventId.length > 300) bad('eventId');
+  // deviceId:seq, deviceId:h:hash, or deviceId@boot:seq (a device that names its boot).
+  if (typeof eventId !== 'string' || !(eventId.startsWith(`${deviceId}:`) || eventId.startsWith(`${deviceId}@`)) || eventId.length > 300) bad('eventId');
   if (seq !== null && !(typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0)) bad('seq');
   if (typeof eventTime !== 'string' || !CANONICAL_TIME.test(eventTime)) bad('eventTime');
   if (typeof receivedAt !== 'string' || !CANONICAL_TIME.test(receivedAt)) bad('receivedAt');

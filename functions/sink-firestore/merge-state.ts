@@ -1,4 +1,5 @@
-// Live device state, merged per field by event time (pure). Each field keeps
+// Live device state, merged per field by event time (pure), an event time
+// capped at receive time (orderTime below). Each field keeps
 // the value of the newest event that carried it: newer eventTime wins, an
 // equal eventTime is broken by the greater eventId. That order is total and
 // does not depend on arrival, so late, duplicate or reordered deliveries never
@@ -32,7 +33,20 @@ export interface DeviceState {
   state: Record<string, StateField>;
 }
 
-export type StateEvent = Pick<EnrichedEvent, 'eventId' | 'tenantId' | 'eventTime' | 'readings' | 'state' | 'units'>;
+export type StateEvent = Pick<EnrichedEvent, 'eventId' | 'tenantId' | 'eventTime' | 'readings' | 'state' | 'units'> & Partial<Pick<EnrichedEvent, 'receivedAt'>>;
+
+/**
+ * The time an event is ordered by: its event time, capped at the time the
+ * pipeline received it (validate's receivedAt, the Pub/Sub publish time).
+ * validate accepts events up to MAX_FUTURE_SKEW_SECONDS (300 s) ahead, so one
+ * device with a fast clock, or an unsigned spoofed message, would otherwise
+ * stamp its fields minutes into the future and freeze them against every
+ * true event until that time passes. Capped, a future event counts as
+ * happening when it arrived, and the next true event replaces it.
+ */
+export function orderTime(e: Pick<StateEvent, 'eventTime' | 'receivedAt'>): string {
+  return e.receivedAt !== undefined && e.receivedAt < e.eventTime ? e.receivedAt : e.eventTime;
+}
 
 /** True when `a` must replace `b`: newer time, or same time and greater eventId. */
 export function isNewer(a: Stamp, b: Stamp | undefined): boolean {
@@ -52,10 +66,11 @@ export function mergeState(current: DeviceState | undefined, events: readonly St
     : { tenantId: '', lastSeen: '', lastEventId: '', metrics: Object.create(null), state: Object.create(null) };
   let changed = false;
   for (const e of events) {
-    const stamp: Stamp = { eventTime: e.eventTime, eventId: e.eventId };
+    // Stored as the field's eventTime, so later merges compare like with like.
+    const stamp: Stamp = { eventTime: orderTime(e), eventId: e.eventId };
     // A new document starts at ('', ''), older than any canonical time.
     if (isNewer(stamp, { eventTime: next.lastSeen, eventId: next.lastEventId })) {
-      next.lastSeen = e.eventTime;
+      next.lastSeen = stamp.eventTime;
       next.lastEventId = e.eventId;
       next.tenantId = e.tenantId;
       changed = true;

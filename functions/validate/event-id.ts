@@ -23,9 +23,14 @@ export function canonicalEventJson(e: CanonicalEventFields): string {
   return JSON.stringify({ deviceId: e.deviceId, eventTime: e.eventTime, readings: sortedObject(e.readings), state: sortedObject(e.state) });
 }
 
-/** deviceId:seq when the device numbers its events, else deviceId:h:<first 32 hex of sha256(canonical event)>. */
-export function eventIdFor(seq: number | null, e: CanonicalEventFields): string {
-  if (seq !== null) return `${e.deviceId}:${seq}`;
+/**
+ * deviceId@boot:seq when the device numbers its events and names its boot,
+ * deviceId:seq when it numbers them only, else deviceId:h:<first 32 hex of
+ * sha256(canonical event)>. '@' appears in neither a device id nor a boot id,
+ * so the forms cannot collide.
+ */
+export function eventIdFor(seq: number | null, e: CanonicalEventFields, boot: string | null = null): string {
+  if (seq !== null) return boot !== null ? `${e.deviceId}@${boot}:${seq}` : `${e.deviceId}:${seq}`;
   const digest = createHash('sha256').update(canonicalEventJson(e)).digest('hex').slice(0, 32);
   return `${e.deviceId}:h:${digest}`;
 }

@@ -107,14 +107,17 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
   }
   let deviceId: string;
   let bodies: readonly EventBody[];
+  let boot: string | null;
   if (isBatch) {
     const batch = parsed as BatchMessageV1;
     deviceId = batch.deviceId;
     bodies = batch.events;
+    boot = batch.boot ?? null;
   } else {
     const single = parsed as SingleMessageV1;
     deviceId = single.deviceId;
     bodies = [single];
+    boot = single.boot ?? null;
   }
   const ids = { deviceId };
 
@@ -148,7 +151,7 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
   for (let i = 0; i < bodies.length; i++) {
     const body = bodies[i] as EventBody;
     try {
-      const { ev, epochMs } = normalizeEvent(body, deviceId, schemaVersion, received.canonical, cfg);
+      const { ev, epochMs } = normalizeEvent(body, deviceId, boot, schemaVersion, received.canonical, cfg);
       const skewMs = epochMs - received.epochMs;
       if (skewMs > cfg.maxFutureSkewSeconds * 1000) throw new PermanentError('clock-skew-future', `${Math.round(skewMs / 1000)} s ahead of publish time > ${cfg.maxFutureSkewSeconds}`);
       if (-skewMs > cfg.maxEventAgeSeconds * 1000) throw new PermanentError('clock-skew-past', `${Math.round(-skewMs / 1000)} s older than publish time > ${cfg.maxEventAgeSeconds}`);
@@ -168,8 +171,8 @@ export async function validateMessage(msg: PubSubMessage, deps: ValidateDeps): P
 
   if (signed && deps.replayGuard) {
     const seqs = events.map((e) => e.seq);
-    deps.replayGuard.check(deviceId, seqs);
-    deps.replayGuard.record(deviceId, seqs);
+    deps.replayGuard.check(deviceId, seqs, boot);
+    deps.replayGuard.record(deviceId, seqs, boot);
   }
   return { events, signed };
 }
@@ -193,7 +196,7 @@ function rejection(text: string, parsed: unknown, schemaErr: ErrorObject | undef
   return schemaError(schemaErr).withIds({ deviceId: typeof claimed === 'string' && DEVICE_ID.test(claimed) ? claimed : null });
 }
 
-function normalizeEvent(body: EventBody, deviceId: string, schemaVersion: string, receivedAt: string, cfg: ValidateConfig): { ev: ValidEvent; epochMs: number } {
+function normalizeEvent(body: EventBody, deviceId: string, boot: string | null, schemaVersion: string, receivedAt: string, cfg: ValidateConfig): { ev: ValidEvent; epochMs: number } {
   if (body.deviceId !== undefined && body.deviceId !== deviceId) throw new PermanentError('batch-device-mismatch', 'event deviceId differs from the batch deviceId');
 
   // The parsed objects are used as they are (JSON.parse made them, nothing
@@ -221,7 +224,7 @@ function normalizeEvent(body: EventBody, deviceId: string, schemaVersion: string
   if (!t) throw new PermanentError('invalid-timestamp', 'ts is not an RFC 3339 date-time with a time zone in years 1..9999');
 
   const seq = body.seq ?? null;
-  const eventId = eventIdFor(seq, { deviceId, eventTime: t.canonical, readings, state });
+  const eventId = eventIdFor(seq, { deviceId, eventTime: t.canonical, readings, state }, boot);
   return { ev: { eventId, deviceId, seq, eventTime: t.canonical, readings, state, schemaVersion, receivedAt }, epochMs: t.epochMs };
 }
 

@@ -17,6 +17,8 @@ import type { PidFile } from '../../tools/emulate/pid-file.js';
 import { uniqueProjectId } from '../support/stack.js';
 import { descendants, describeProc, procInfo, stillRunning, type ProcInfo } from '../support/proc-tree.js';
 
+const STACK_CHILDREN = ['pubsub', 'firestore', 'bigquery', 'validate', 'enrich', 'sinkBigquery', 'sinkFirestore', 'sinkDeadletter', 'gateway'] as const;
+
 /** The target of issue 15: everything stopped and every port free this long after the signal. */
 const STOP_WITHIN_MS = 5000;
 
@@ -74,14 +76,20 @@ async function waitReady(run: Run): Promise<void> {
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${run.lines.slice(-40).join('\n')}`);
   }
-  run.ports = [...new Set(run.lines.filter((l) => l.startsWith('stack')).flatMap((l) => [...l.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]))))];
-  assert.ok(run.ports.length >= 9, `expected 9 component URLs (4 emulators, 5 functions, dashboard), got ${run.ports.join(', ')}`);
+  run.ports = [...new Set(run.lines.filter((l) => l.startsWith('stack')).flatMap((l) => [...l.matchAll(/(?:http|mqtts?):\/\/(?:127\.0\.0\.1|localhost):(\d+)/g)].map((m) => Number(m[1]))))];
+  assert.ok(run.ports.length >= 9, `expected at least 9 component URLs (emulators, functions, gateway HTTP/MQTT/MQTTS, dashboard), got ${run.ports.join(', ')}`);
   for (const p of run.ports) assert.ok(await portInUse(p), `port ${p} should be open while running`);
   run.children = descendants(run.proc.pid);
   assert.ok(run.children.length >= 8, `expected at least 8 descendants, got ${run.children.length}`);
   const pids = pidFile(run.stateDir);
   assert.ok(pids, 'pid file written');
-  assert.equal(pids.children.length, 8, `the pid file names every child: ${pids.children.map((c) => c.component).join(', ')}`);
+  // Every child the stack starts, by name: a new component must be added here, so a stop test
+  // can never pass while one of them is left out of the pid file.
+  assert.deepEqual(
+    pids.children.map((c) => c.component).sort(),
+    [...STACK_CHILDREN].sort(),
+    `the pid file names every child: ${pids.children.map((c) => c.component).join(', ')}`,
+  );
   run.mainPid = pids.main.pid;
 }
 
@@ -189,7 +197,7 @@ describe('integration: npm run emulate stops everything, under any signal, withi
     await waitUntil(async () => second.lines.some((l) => /stopped \d+ leftover process groups/.test(l)), 60_000, 'the leftover line');
     await assertAllGone(first, t0, 'leftovers of a SIGKILLed main');
     const line = second.lines.find((l) => /leftover process groups/.test(l))!;
-    assert.match(line, /stopped 8 leftover process groups of a previous run: /);
+    assert.match(line, new RegExp(`stopped ${STACK_CHILDREN.length} leftover process groups of a previous run: `));
     await waitReady(second);
     process.kill(second.mainPid, 'SIGTERM');
     await assertAllGone(second, Date.now(), 'the new run');

@@ -90,6 +90,9 @@ describe('enrich: events-valid message bodies', () => {
   it('round-trips a ValidEvent', () => {
     assert.deepEqual(parseValidEvent(Buffer.from(JSON.stringify(EVENT))), EVENT);
     assert.deepEqual(parseValidEvent(Buffer.from(JSON.stringify({ ...EVENT, seq: null, eventId: 'sensor-042:h:0123' }))).seq, null);
+    // A device that names its boot (docs/reliability.md, device reboots).
+    assert.equal(parseValidEvent(Buffer.from(JSON.stringify({ ...EVENT, eventId: 'sensor-042@b7:1' }))).eventId, 'sensor-042@b7:1');
+    assert.throws(() => parseValidEvent(Buffer.from(JSON.stringify({ ...EVENT, eventId: 'other@b7:1' }))));
   });
   const bad: [string, string | Buffer][] = [
     ['not JSON', 'hello'],

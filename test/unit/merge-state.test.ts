@@ -169,3 +169,32 @@ describe('unit: mergeState converges whatever the delivery order', () => {
     }
   });
 });
+
+describe('unit: mergeState under clock skew (event time capped at receive time)', () => {
+  // A device whose clock runs 4 minutes fast (inside MAX_FUTURE_SKEW_SECONDS, so validate accepts it).
+  const fast = ev('d:1', '2026-11-24T20:04:00.000000Z', { temperature: 99 }, { door: 'open' }, { receivedAt: T(0) });
+
+  it('a future event counts as happening when it arrived', () => {
+    const d = mergeState(undefined, [fast])!;
+    assert.equal(d.metrics.temperature?.eventTime, T(0));
+    assert.equal(d.lastSeen, T(0));
+  });
+
+  it('does not freeze a field: the next true event replaces it at once', () => {
+    const d = mergeState(mergeState(undefined, [fast])!, [ev('d:2', T(5), { temperature: 21 }, {}, { receivedAt: T(5, 100) })])!;
+    assert.equal(d.metrics.temperature?.value, 21);
+    assert.equal(d.metrics.temperature?.eventId, 'd:2');
+    // The state key the fast event set and the true one did not carry stays.
+    assert.equal(d.state.door?.value, 'open');
+  });
+
+  it('the same outcome in either delivery order (convergence kept)', () => {
+    const trueEv = ev('d:2', T(5), { temperature: 21 }, {}, { receivedAt: T(5, 100) });
+    assert.deepEqual(plain(mergeState(undefined, [fast, trueEv])), plain(mergeState(undefined, [trueEv, fast])));
+  });
+
+  it('an event on time (or late) is ordered by its own event time', () => {
+    const late = ev('d:3', T(3), { temperature: 18 }, {}, { receivedAt: T(30) });
+    assert.equal(mergeState(undefined, [late])!.metrics.temperature?.eventTime, T(3));
+  });
+});

@@ -152,6 +152,27 @@ describe('signature: replay protection (per instance, best effort)', () => {
     assert.equal(deps.replayGuard.newestSeq(SIGNED_DEVICE), 5000);
   });
 
+  function signedBoot(boot: string, seq: number): ReturnType<typeof pubsubMessage> {
+    const data = Buffer.from(JSON.stringify({ ...msg({ deviceId: SIGNED_DEVICE, seq }), boot }));
+    return pubsubMessage(data, { signature: sign(CURRENT_SECRET, data) });
+  }
+
+  it('a reboot (new boot id, seq from 0 again) starts a fresh window; a recent old boot still refuses its replays', async () => {
+    const deps = testDeps();
+    deps.replayGuard = new ReplayGuard(100, 10);
+    assert.equal(await reasonOfAsync(validateMessage(signedBoot('b1', 5000), deps)), 'accepted');
+    // Without a boot id this would be a replay of seq 1; in a new boot it is the device's first message.
+    assert.equal(await reasonOfAsync(validateMessage(signedBoot('b2', 1), deps)), 'accepted');
+    assert.equal(await reasonOfAsync(validateMessage(signedBoot('b2', 2), deps)), 'accepted');
+    // Replaying a captured message of the earlier boot, far below its newest: refused.
+    assert.equal(await reasonOfAsync(validateMessage(signedBoot('b1', 10), deps)), 'replayed-seq');
+    assert.equal(deps.replayGuard.newestSeq(SIGNED_DEVICE, 'b1'), 5000);
+    assert.equal(deps.replayGuard.newestSeq(SIGNED_DEVICE, 'b2'), 2);
+    // And the eventIds of the two boots differ, so nothing downstream merges them.
+    const { events } = await validateMessage(signedBoot('b3', 1), deps);
+    assert.equal(events[0]?.eventId, `${SIGNED_DEVICE}@b3:1`);
+  });
+
   it('unsigned devices and refused messages do not move the newest seq', async () => {
     const deps = testDeps();
     const guard = new ReplayGuard(0, 10);

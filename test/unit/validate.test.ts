@@ -106,6 +106,17 @@ describe('validate core: valid messages', () => {
     ]);
   });
 
+  it('a boot id goes into the eventId (single and batch), so a rebooted device\'s seq 1 is a new event', async () => {
+    const single = { deviceId: 'sensor-042', boot: 'b-7', seq: 1, ts: '2026-11-24T19:59:30Z', readings: { temperature: 1 } };
+    const a = await validateMessage(pubsubMessage(JSON.stringify(single)), testDeps());
+    assert.equal(a.events[0]?.eventId, 'sensor-042@b-7:1');
+    const batch = { deviceId: 'sensor-042', boot: 'b-8', events: [{ seq: 1, ts: '2026-11-24T19:59:31Z', readings: { temperature: 2 } }, { seq: 2, ts: '2026-11-24T19:59:32Z', readings: { temperature: 3 } }] };
+    const b = await validateMessage(pubsubMessage(JSON.stringify(batch)), testDeps());
+    assert.deepEqual(b.events.map((e) => e.eventId), ['sensor-042@b-8:1', 'sensor-042@b-8:2']);
+    const bad = await rejection(validateMessage(pubsubMessage(JSON.stringify({ ...single, boot: 'a:b' })), testDeps()));
+    assert.equal(bad.reason, 'schema-violation');
+  });
+
   it('batch -> one event each; a duplicate seq keeps the first', async () => {
     const { events } = await validateMessage(pubsubMessage(validFixture('batch.json')), testDeps());
     assert.deepEqual(

@@ -3,10 +3,11 @@
 // the dead-letter overview (BigQuery, GoogleSQL through the official client).
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Firestore } from '@google-cloud/firestore';
-import { COLLECTIONS, DATASET, TABLES } from '../../functions/lib/names.js';
+import { COLLECTIONS, DATASET } from '../../functions/lib/names.js';
 import { plainValue } from '../lib/bigquery-query.js';
 import { runQuery } from '../lib/bigquery-query.js';
 import { DEVICE_ID_PATTERN } from '../../schemas/device-message.v1.js';
+import { DEADLETTER_DEDUP, READINGS_DEDUP } from '../../schemas/bigquery-views.js';
 
 export interface DeviceInfo {
   deviceId: string;
@@ -69,8 +70,9 @@ export const DEVICE_ID = new RegExp(DEVICE_ID_PATTERN);
 
 export async function sparklines(bq: BigQuery, projectId: string, devices: readonly string[], window: SparkWindow): Promise<Sparklines> {
   const w = SPARK_WINDOWS[window];
+  // Through the de-dup views: the raw tables may hold copies (at-least-once writes).
   const sql = `SELECT device_id, metric, TIMESTAMP_TRUNC(event_time, ${w.bucket}) AS t, AVG(value) AS v
-FROM \`${projectId}.${DATASET}.${TABLES.readings}\`
+FROM \`${projectId}.${DATASET}.${READINGS_DEDUP.viewId}\`
 WHERE device_id IN UNNEST(@devices)
   AND event_time >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL ${w.minutes} MINUTE)
 GROUP BY device_id, metric, t
@@ -96,7 +98,7 @@ export interface DeadLetterSummary {
 
 export async function deadLetters(bq: BigQuery, projectId: string): Promise<DeadLetterSummary> {
   const sql = `SELECT stage, reason, COUNT(*) AS n, MAX(received_at) AS last_seen
-FROM \`${projectId}.${DATASET}.${TABLES.deadLetter}\`
+FROM \`${projectId}.${DATASET}.${DEADLETTER_DEDUP.viewId}\`
 WHERE received_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 24 HOUR)
 GROUP BY stage, reason
 ORDER BY n DESC, stage, reason`;

@@ -19,7 +19,7 @@ export function pageHtml(projectId: string): string {
 </header>
 <section class="summary" id="summary" aria-label="Summary"></section>
 <main id="tenants" aria-live="polite"></main>
-<footer class="foot">Live state: Firestore <code>deviceState</code> listeners · sparklines: BigQuery <code>telemetry.readings</code> · dead letters: <code>telemetry.deadletter</code></footer>
+<footer class="foot">Live state: Firestore <code>deviceState</code> listeners · sparklines: BigQuery <code>telemetry.readings_dedup</code> · dead letters: <code>telemetry.deadletter_dedup</code></footer>
 <script type="module" src="/app.js"></script>
 </body>
 </html>

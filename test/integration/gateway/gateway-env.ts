@@ -67,9 +67,11 @@ export async function startGatewayEnv(prefix: string, env: Record<string, string
       ca,
       devices: (...args) => runCli('devices', [...args, '--project', projectId], cliEnv),
       async stop() {
-        await gateway.stop();
-        await sub.close();
-        await Promise.allSettled([pubsub.close(), firestore.terminate()]);
+        // Bounded: Firestore writes still queued (presence, acks after a storm) must not hold the run; the emulators go next anyway.
+        const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 15_000).unref())]);
+        await bounded(gateway.stop());
+        await bounded(sub.close());
+        await bounded(Promise.allSettled([pubsub.close(), firestore.terminate()]));
         await Promise.allSettled(started.map((e) => e.stop()));
       },
     };
