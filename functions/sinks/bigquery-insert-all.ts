@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { InsertRowsOptions, RowMetadata } from '@google-cloud/bigquery';
 import { TransientError } from '../lib/errors.js';
 import type { InsertResult, RowRejection, RowSink, RowToInsert } from './row-sink.js';
+import { describeError, withTimeout } from './bounded-call.js';
 
 /** The part of @google-cloud/bigquery's Table this sink uses (a seam for tests). */
 export interface InsertAllTable {
@@ -92,7 +93,7 @@ export class InsertAllSink implements RowSink {
         );
         return rejected;
       } catch (err) {
-        if (!isPartialFailure(err)) throw new TransientError(`insertAll into ${tableName} failed: ${describe(err)}`, { cause: err });
+        if (!isPartialFailure(err)) throw new TransientError(`insertAll into ${tableName} failed: ${describeError(err)}`, { cause: err });
         for (const ie of err.response?.insertErrors ?? []) {
           const p = typeof ie.index === 'number' ? pending[ie.index] : undefined;
           if (!p) throw new TransientError(`insertAll into ${tableName}: unexpected insertErrors index ${String(ie.index)}`, { cause: err });
@@ -130,18 +131,4 @@ export function splitRows(rows: RowToInsert[], maxRows: number, maxBytes: number
   });
   if (cur.length > 0) out.push({ offset: curOffset, rows: cur });
   return out;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TransientError(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return 'unknown error';
-  const code = (err as { code?: unknown }).code;
-  return `${err.name}${code !== undefined ? ` ${String(code)}` : ''}: ${err.message.slice(0, 200)}`;
 }

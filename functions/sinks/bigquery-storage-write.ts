@@ -17,6 +17,7 @@ import { TransientError } from '../lib/errors.js';
 import { splitRows } from './bigquery-insert-all.js';
 import type { InsertResult, RowRejection, RowSink, RowToInsert } from './row-sink.js';
 import { RowShapeError, toProtoRow, type ProtoRow, type StorageField } from './storage-write-rows.js';
+import { describeError, withTimeout } from './bounded-call.js';
 
 /** What an AppendRows response says (the client's IAppendRowsResponse, the fields this sink reads). */
 export interface AppendOutcome {
@@ -93,7 +94,7 @@ export class StorageWriteSink implements RowSink {
       try {
         res = await withTimeout(stream.append(pending.map((p) => p.row)), this.timeoutMs, `AppendRows into ${tableName}`);
       } catch (err) {
-        throw new TransientError(`AppendRows into ${tableName} failed: ${describe(err)}`, { cause: err });
+        throw new TransientError(`AppendRows into ${tableName} failed: ${describeError(err)}`, { cause: err });
       }
       if (!res.error || !res.error.code) return rejected;
       const rowErrors = res.rowErrors ?? [];
@@ -123,7 +124,7 @@ export class StorageWriteSink implements RowSink {
     if (!s) {
       s = withTimeout(this.backend.open(tableName, this.timeoutMs), this.timeoutMs, `opening the default stream of ${tableName}`).catch((err: unknown) => {
         this.streams.delete(tableName);
-        throw new TransientError(`opening the Storage Write default stream of ${tableName} failed: ${describe(err)}`, { cause: err });
+        throw new TransientError(`opening the Storage Write default stream of ${tableName} failed: ${describeError(err)}`, { cause: err });
       });
       this.streams.set(tableName, s);
     }
@@ -153,18 +154,4 @@ function columnNamed(fields: StorageField[], message: string): string {
   // Longest first, so `rec.x` wins over `x`.
   names.sort((a, b) => b.length - a.length);
   return names.find((n) => new RegExp(`(^|[^A-Za-z0-9_.])${n.replace(/\./g, '\\.')}($|[^A-Za-z0-9_])`).test(message)) ?? '';
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TransientError(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return 'unknown error';
-  const code = (err as { code?: unknown }).code;
-  return `${err.name}${code !== undefined ? ` ${String(code)}` : ''}: ${err.message.slice(0, 200)}`;
 }
