@@ -5,58 +5,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { BigQuery, type Dataset } from '@google-cloud/bigquery';
-import type { CloudEvent } from '@google-cloud/functions-framework';
 import { ALL_TABLES, READINGS, tableResource } from '../../schemas/bigquery-tables.js';
-import type { DeadLetterEnvelope, EnrichedEvent } from '../../functions/lib/events.js';
+import type { DeadLetterEnvelope } from '../../functions/lib/events.js';
 import { handlePubSubEvent } from '../../functions/lib/handle-message.js';
 import { DATASET, TABLES } from '../../functions/lib/names.js';
 import { processEnrichedMessage, sinkBigqueryCore } from '../../functions/sink-bigquery/sink.js';
 import { sinkDeadletterCore } from '../../functions/sink-deadletter/sink.js';
 import { InsertAllSink } from '../../functions/sinks/bigquery-insert-all.js';
 import { parseEnrichedEvent } from '../../functions/sinks/enriched-event.js';
-import type { InsertResult, RowSink, RowToInsert } from '../../functions/sinks/row-sink.js';
+import type { RowSink, RowToInsert } from '../../functions/sinks/row-sink.js';
 import { tableWriter } from '../../functions/sinks/table-writer.js';
 import { startBigQueryEmulator, type BigQueryEmulator } from '../../emulators/bigquery/server.js';
-
-/** Counts the insert requests that reach the RowSink (one per flushed batch and table). */
-class CountingSink implements RowSink {
-  requests = 0;
-  constructor(private readonly inner: RowSink) {}
-  insert(table: string, rows: RowToInsert[]): Promise<InsertResult> {
-    this.requests++;
-    return this.inner.insert(table, rows);
-  }
-}
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-
-function enriched(deviceId: string, seq: number, metrics: string[]): EnrichedEvent {
-  const t = Date.now() - 60_000 + seq;
-  return {
-    eventId: `${deviceId}:${seq}`,
-    deviceId,
-    seq,
-    eventTime: iso(t),
-    readings: Object.fromEntries(metrics.map((m, i) => [m, seq + i / 10])),
-    state: { door: seq % 2 ? 'open' : 'closed' },
-    schemaVersion: '1',
-    receivedAt: iso(t + 50),
-    tenantId: 'acme',
-    site: 'plant-1',
-    model: null,
-    units: { temperature: 'celsius' },
-  };
-}
-
-function pubsubEvent(body: unknown, messageId: string): CloudEvent<unknown> {
-  return {
-    specversion: '1.0',
-    id: messageId,
-    source: '//pubsub.googleapis.com/projects/p/topics/events-enriched',
-    type: 'google.cloud.pubsub.topic.v1.messagePublished',
-    data: { message: { data: Buffer.from(JSON.stringify(body)).toString('base64'), attributes: {}, messageId, publishTime: new Date().toISOString() } },
-  };
-}
+import { CountingSink, enriched, iso, pubsubEvent } from '../support/sink-fixtures.js';
 
 describe('integration: BigQuery sinks on the BigQuery emulator', function () {
   this.timeout(60_000);
