@@ -8,12 +8,11 @@
 import * as functions from '@google-cloud/functions-framework';
 import { config } from '../lib/config.js';
 import { isPermanent } from '../lib/errors.js';
-import { EventBatcher, eventFailure, parseEventMessage } from '../lib/event-message.js';
+import { configuredBatcher, eventFailure, parseEventMessage, type EventBatcher } from '../lib/event-message.js';
 import type { EnrichedEvent } from '../lib/events.js';
 import { COLLECTIONS } from '../lib/names.js';
 import { firestore } from '../lib/firestore-client.js';
 import { handlePubSubEvent, type EventFailure } from '../lib/handle-message.js';
-import { publisher } from '../lib/pubsub-clients.js';
 import { parsedDocumentLookup } from './device-cache.js';
 import { parseDeviceRecord } from './device-record.js';
 import { enrichEvent, type EnrichDeps } from './enrich-event.js';
@@ -34,13 +33,7 @@ function instanceDeps(): { enrich: EnrichDeps; out: EventBatcher<EnrichedEvent> 
       parseDeviceRecord,
       { ttlMs: cfg.deviceCacheTtlMs, maxEntries: cfg.deviceCacheMax },
     );
-    const ordering = cfg.publishOrderingKeys;
-    const out = new EventBatcher<EnrichedEvent>(publisher(cfg.topicEnriched, { ordering }), {
-      windowMs: cfg.eventBatchWindowMs,
-      maxEvents: cfg.eventBatchMaxEvents,
-      maxBytes: cfg.eventBatchMaxBytes,
-      ordering,
-    });
+    const out = configuredBatcher<EnrichedEvent>(cfg.topicEnriched);
     deps = { enrich: { getDevice }, out };
   }
   return deps;

@@ -10,7 +10,8 @@
 import type { Topic } from '@google-cloud/pubsub';
 import { PermanentError, TransientError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
-import { publishJson } from './pubsub-clients.js';
+import { config } from './config.js';
+import { publishJson, publisher } from './pubsub-clients.js';
 
 /** One event of a batch message, parsed or refused on its own. */
 export type EventSlot<T> = { ok: true; event: T; raw: unknown } | { ok: false; error: PermanentError; raw: unknown };
@@ -157,4 +158,19 @@ export function chunks<T extends { bytes: number }>(items: readonly T[], maxEven
   }
   if (cur.length > 0) out.push(cur);
   return out;
+}
+
+/**
+ * The batcher a function publishes its events through, onto `topicName`,
+ * with the instance's configured window, size bounds and ordering.
+ */
+export function configuredBatcher<T extends { eventId: string; deviceId: string }>(topicName: string): EventBatcher<T> {
+  const cfg = config();
+  const ordering = cfg.publishOrderingKeys;
+  return new EventBatcher<T>(publisher(topicName, { ordering }), {
+    windowMs: cfg.eventBatchWindowMs,
+    maxEvents: cfg.eventBatchMaxEvents,
+    maxBytes: cfg.eventBatchMaxBytes,
+    ordering,
+  });
 }

@@ -9,10 +9,9 @@
 import * as functions from '@google-cloud/functions-framework';
 import { config } from '../lib/config.js';
 import { TOPICS } from '../lib/names.js';
-import { EventBatcher } from '../lib/event-message.js';
+import { configuredBatcher, type EventBatcher } from '../lib/event-message.js';
 import type { ValidEvent } from '../lib/events.js';
 import { handlePubSubEvent } from '../lib/handle-message.js';
-import { publisher } from '../lib/pubsub-clients.js';
 import { fromGatewayTopic, validateGatewayMessage } from './gateway-path.js';
 import { gatewayInstanceDeps, validateInstanceDeps } from './instance-deps.js';
 import { validateMessage } from './validate-message.js';
@@ -20,16 +19,7 @@ import { validateMessage } from './validate-message.js';
 let batcher: EventBatcher<ValidEvent> | undefined;
 
 function validBatcher(): EventBatcher<ValidEvent> {
-  if (!batcher) {
-    const cfg = config();
-    const ordering = cfg.publishOrderingKeys;
-    batcher = new EventBatcher(publisher(cfg.topicValid, { ordering }), {
-      windowMs: cfg.eventBatchWindowMs,
-      maxEvents: cfg.eventBatchMaxEvents,
-      maxBytes: cfg.eventBatchMaxBytes,
-      ordering,
-    });
-  }
+  batcher ??= configuredBatcher<ValidEvent>(config().topicValid);
   return batcher;
 }
 
